@@ -1,0 +1,37 @@
+# careguard — every target does its own set-up from a fresh clone.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install run test lint typecheck unit bench soak schema openapi clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,toxicity]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/careguard serve --host $(HOST) --port $(PORT) --policy policies/default.yaml --upstream echo
+
+lint: install
+	$(BIN)/ruff check service tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/careguard policy schema | diff -u policies/schema.json - || (echo "policies/schema.json is stale: run 'make schema'" && exit 1)
+	$(BIN)/python -m pytest
+
+schema: install
+	$(BIN)/careguard policy schema > policies/schema.json
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

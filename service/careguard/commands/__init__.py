@@ -1,0 +1,1 @@
+"""One module per ``careguard`` subcommand, each with ``register(subparsers)``."""

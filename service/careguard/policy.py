@@ -1,0 +1,267 @@
+"""Policies: typed, frozen objects decoded from YAML.
+
+A policy is data only. Unknown keys are rejected, every field has a type, and a bad policy
+stops start-up with a :class:`~careguard.errors.PolicyError` that names the file and the
+``$.path`` of the problem. ``policies/schema.json`` is generated from these types
+(``careguard policy schema``) and every policy file is validated against it in the tests.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.resources
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+import yaml
+
+from careguard.errors import PolicyError
+from careguard.levels import Level
+
+__all__ = [
+    "DEFAULT_POLICY_NAME",
+    "DistressPolicy",
+    "EscalationPolicy",
+    "FailureMode",
+    "InterventionsPolicy",
+    "LimitsPolicy",
+    "PiiMode",
+    "PiiPolicy",
+    "Policy",
+    "ReplyAction",
+    "ReplyChecksPolicy",
+    "ToxicityPolicy",
+    "default_policy_path",
+    "load_policy",
+    "policies_dir",
+    "policy_schema",
+]
+
+DEFAULT_POLICY_NAME = "default.yaml"
+SUPPORTED_VERSIONS = (1,)
+
+Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+PositiveFloat = Annotated[float, msgspec.Meta(gt=0.0)]
+CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+
+
+class FailureMode(enum.StrEnum):
+    """What a stage that cannot run (error or deadline) does.
+
+    ``closed``: never forward what the stage should have protected; the client gets a clear
+    error (or, for a distressed turn, the safe message with resources). ``open``: continue
+    without the stage, loudly (header, metric, audit event, log line) — never silently.
+    """
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+class PiiMode(enum.StrEnum):
+    REDACT = "redact"  # <EMAIL_ADDRESS>
+    MASK = "mask"  # j***@*******.com style masking with mask_char
+    PSEUDONYMIZE = "pseudonymize"  # <PERSON_1>, stable per conversation, restorable
+    PASS = "pass"  # detect and count only; forward unchanged (an explicit operator choice)
+
+
+class ReplyAction(enum.StrEnum):
+    ANNOTATE = "annotate"  # keep the reply, add a note (and resources where due)
+    REWRITE = "rewrite"  # replace only the offending sentence
+    REPLACE = "replace"  # replace the whole reply with a safe one
+
+
+class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base for policy sections: frozen, keyword-only, unknown keys rejected."""
+
+
+class StageSettings(_Strict, frozen=True):
+    timeout_ms: PositiveInt = 2000
+    """Deadline for the stage on one turn; a timeout resolves through ``on_failure``."""
+    on_failure: FailureMode | None = None
+    """Overrides the policy's ``failure_mode`` for this stage."""
+
+
+class PiiPolicy(_Strict, frozen=True):
+    enabled: bool = True
+    """Run PII detection at all. Off means text is forwarded as is (reported in /readyz)."""
+    mode: PiiMode = PiiMode.PSEUDONYMIZE
+    """How found values are replaced before text leaves the process."""
+    restore: bool = True
+    """In ``pseudonymize`` mode, put the user's own values back into the reply."""
+    language: str = "en"
+    """Language passed to presidio."""
+    entities: dict[str, Probability] = msgspec.field(default_factory=dict)
+    """Entity types to detect, each with its minimum score."""
+    allow_list: tuple[str, ...] = ()
+    """Extra literal strings never redacted (crisis-line numbers are always allowed)."""
+    mask_char: Annotated[str, msgspec.Meta(min_length=1, max_length=1)] = "*"
+    """Character used in ``mask`` mode."""
+    stage: StageSettings = msgspec.field(default_factory=StageSettings)
+
+
+class DistressPolicy(_Strict, frozen=True):
+    enabled: bool = True
+    model: str = "builtin"
+    """``builtin`` (the shipped model) or a path to a model directory."""
+    sticky_turns: Annotated[int, msgspec.Meta(ge=0)] = 4
+    """User turns for which a disclosed ``high``/``imminent`` keeps the conversation level."""
+    recency_decay: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.6
+    """Weight kept per older user turn when combining turn levels."""
+    cache_size: Annotated[int, msgspec.Meta(ge=0)] = 10000
+    """Per-message results cached by content (history is not re-analysed)."""
+    stage: StageSettings = msgspec.field(default_factory=StageSettings)
+
+
+class ToxicityPolicy(_Strict, frozen=True):
+    enabled: bool = False
+    """Off by default keeps torch out of the process."""
+    model: str = "compact"
+    """``compact`` (ours, offline), ``original``, ``unbiased``, ``multilingual``,
+    ``original-small``, ``unbiased-small``, or ``checkpoint`` with the two paths below."""
+    checkpoint: str | None = None
+    config_dir: str | None = None
+    threshold: Probability = 0.5
+    """Probability of ``toxicity`` at or above which text counts as toxic."""
+    check_user: bool = True
+    """Score user turns too (abuse recorded; self-directed hostility is a distress signal)."""
+    stage: StageSettings = msgspec.field(default_factory=StageSettings)
+
+
+class EscalationPolicy(_Strict, frozen=True):
+    webhook_url: str | None = None
+    """POSTed a PII-free JSON event; never blocks the reply. None disables escalation."""
+    min_level: Level = Level.IMMINENT
+    timeout_ms: PositiveInt = 2000
+    retries: Annotated[int, msgspec.Meta(ge=0, le=10)] = 3
+
+
+class InterventionsPolicy(_Strict, frozen=True):
+    guidelines: dict[Level, str] = msgspec.field(default_factory=dict)
+    """Level -> guideline id (a file under ``policies/guidelines/``) for the system prompt."""
+    resources_min_level: Level = Level.HIGH
+    """From this level the crisis protocol applies: resources injected and guaranteed."""
+    other_subject_guideline: str | None = "helping-someone"
+    """Guideline used when the distress is about someone else."""
+    imminent_action: Literal["augment", "respond"] = "augment"
+    """``respond`` answers an imminent turn directly with a safe message plus resources."""
+    resources_file: str = "resources.yaml"
+    """Crisis-resource directory, relative to the policy file."""
+    escalation: EscalationPolicy = msgspec.field(default_factory=EscalationPolicy)
+
+
+class ReplyChecksPolicy(_Strict, frozen=True):
+    safe_messaging: bool = True
+    """Check replies against the safe-messaging rules."""
+    action: ReplyAction = ReplyAction.REWRITE
+    """What a failed safe-messaging check does."""
+    toxicity_action: ReplyAction = ReplyAction.REPLACE
+    """What a toxic reply to a distressed user does (needs ``toxicity.enabled``)."""
+    ensure_resources: bool = True
+    """At the crisis level, append resources when the reply lacks them."""
+    max_holdback_chars: PositiveInt = 400
+    """Streaming: the most text held back for sentence checks before it is released."""
+
+
+class LimitsPolicy(_Strict, frozen=True):
+    max_body_bytes: PositiveInt = 1_000_000
+    max_messages: PositiveInt = 1000
+    max_message_chars: PositiveInt = 100_000
+    upstream_connect_s: PositiveFloat = 5.0
+    upstream_read_s: PositiveFloat = 60.0
+    upstream_total_s: PositiveFloat = 120.0
+    max_concurrency: PositiveInt = 64
+    """Concurrent requests per worker before new ones get 503."""
+
+
+class Policy(_Strict, frozen=True):
+    version: Literal[1]
+    """Policy format version."""
+    name: str
+    description: str = ""
+    failure_mode: FailureMode = FailureMode.CLOSED
+    default_country: CountryCode = "US"
+    """Used when a request has no valid ``x-careguard-country``."""
+    pii: PiiPolicy = msgspec.field(default_factory=PiiPolicy)
+    distress: DistressPolicy = msgspec.field(default_factory=DistressPolicy)
+    toxicity: ToxicityPolicy = msgspec.field(default_factory=ToxicityPolicy)
+    interventions: InterventionsPolicy = msgspec.field(default_factory=InterventionsPolicy)
+    reply_checks: ReplyChecksPolicy = msgspec.field(default_factory=ReplyChecksPolicy)
+    limits: LimitsPolicy = msgspec.field(default_factory=LimitsPolicy)
+
+    def failure_mode_for(self, stage: StageSettings) -> FailureMode:
+        return stage.on_failure or self.failure_mode
+
+
+class LoadedPolicy(msgspec.Struct, frozen=True):
+    """A policy together with where it came from (to resolve relative data files)."""
+
+    policy: Policy
+    source: Path
+
+    @property
+    def directory(self) -> Path:
+        return self.source.parent
+
+
+def policies_dir() -> Path:
+    """The ``policies/`` directory shipped inside the package."""
+    return Path(str(importlib.resources.files("careguard") / "policies"))
+
+
+def default_policy_path() -> Path:
+    return policies_dir() / DEFAULT_POLICY_NAME
+
+
+_AT_PATH = re.compile(r"^(?P<msg>.*?)(?: - at (?:`key` in )?`(?P<path>\$[^`]*)`)?$", re.S)
+
+
+def decode_policy(data: Any, source: str) -> Policy:
+    """Decode already-parsed YAML/JSON into a :class:`Policy` or raise :class:`PolicyError`."""
+    if not isinstance(data, dict):
+        raise PolicyError(source, "a policy must be a mapping at the top level")
+    try:
+        return msgspec.convert(data, Policy, str_keys=True)
+    except msgspec.ValidationError as exc:
+        m = _AT_PATH.match(str(exc))
+        assert m is not None  # the pattern matches any string
+        raise PolicyError(source, m.group("msg"), m.group("path") or "$") from None
+
+
+def load_policy(path: str | Path | None = None) -> LoadedPolicy:
+    """Load and validate a policy file (the shipped default when ``path`` is None)."""
+    p = Path(path) if path is not None else default_policy_path()
+    source = str(p)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError(
+            source, f"cannot read file ({exc.strerror or exc.__class__.__name__})"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(source, f"not UTF-8 (byte {exc.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PolicyError(source, f"{problem}{where}") from None
+    return LoadedPolicy(decode_policy(data, source), p.resolve())
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file, generated from the types above."""
+    schema: dict[str, Any] = msgspec.json.schema(Policy)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "careguard policy"
+    return schema
+
+
+def policy_schema_json() -> str:
+    return json.dumps(policy_schema(), indent=2, sort_keys=True) + "\n"

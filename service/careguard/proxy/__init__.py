@@ -1,0 +1,1 @@
+"""The litestar HTTP service: routes, upstream client, SSE streaming."""
