@@ -144,6 +144,9 @@ class InterventionsPolicy(_Strict, frozen=True):
     """Level -> guideline id (a file under ``policies/guidelines/``) for the system prompt."""
     resources_min_level: Level = Level.HIGH
     """From this level the crisis protocol applies: resources injected and guaranteed."""
+    max_resources: Annotated[int, msgspec.Meta(ge=1, le=5)] = 2
+    """Most crisis lines shown at once (best first; a directory link is added when none of
+    them is a verified 24/7 line)."""
     other_subject_guideline: str | None = "helping-someone"
     """Guideline used when the distress is about someone else."""
     imminent_action: Literal["augment", "respond"] = "augment"
