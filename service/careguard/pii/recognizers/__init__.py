@@ -1,0 +1,1 @@
+"""Recognizers presidio lacks or gets wrong, one per module."""

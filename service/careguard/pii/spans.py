@@ -1,0 +1,147 @@
+"""Findings and the small, pure steps that clean them up before replacement.
+
+A finding carries offsets and a score, never the text. The steps run in this order in the
+redactor: per-entity thresholds, URL hits inside email addresses dropped, common words that
+spaCy took for names at the start of a sentence dropped ("Hope things get better"), the
+allow-list (see :mod:`careguard.pii.allow_list`), and last, overlapping spans resolved into one
+span each so replacement never cuts a value in half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Finding",
+    "apply_thresholds",
+    "drop_sentence_initial_word_names",
+    "drop_urls_inside_emails",
+    "from_presidio",
+    "resolve_overlaps",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One detected value: ``text[start:end]`` is of ``entity_type`` with ``score`` (0–1)."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+    def overlaps(self, other: Finding) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Finding) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.entity_type,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+
+
+def from_presidio(results: Iterable[Any]) -> list[Finding]:
+    """Convert presidio ``RecognizerResult``s (empty spans are dropped)."""
+    return sorted(
+        Finding(int(r.start), int(r.end), str(r.entity_type), float(r.score))
+        for r in results
+        if r.end > r.start
+    )
+
+
+def apply_thresholds(findings: Iterable[Finding], thresholds: Mapping[str, float]) -> list[Finding]:
+    """Keep findings of a wanted type whose score reaches that type's minimum."""
+    return [
+        f for f in findings if f.entity_type in thresholds and f.score >= thresholds[f.entity_type]
+    ]
+
+
+def drop_urls_inside_emails(findings: Sequence[Finding]) -> list[Finding]:
+    """presidio's URL recognizer also matches the domain of an email address: drop those."""
+    emails = [f for f in findings if f.entity_type == "EMAIL_ADDRESS"]
+    return [
+        f for f in findings if f.entity_type != "URL" or not any(f.overlaps(e) for e in emails)
+    ]
+
+
+# Given names that are also ordinary words people use when they talk about how they feel.
+# spaCy's small model often tags them as PERSON when they open a sentence.
+WORD_NAMES = frozenset(
+    """
+    hope grace faith joy patience charity mercy harmony serenity trinity destiny honor
+    honesty prudence constance felicity bliss dawn summer autumn winter spring april may june
+    august sunny rose lily daisy ivy holly heather iris violet ruby pearl amber crystal angel
+    sky rain storm river brook will bill pat sue rich frank mark bob cliff dean drew gene guy
+    jack art rob sandy carol chase grant miles norm ray rusty wade victor buddy chip penny
+    ginger candy honey misty melody precious blessing trust love lovely sweetie darling
+    baby babe bae mom mum dad
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_SENTENCE_ENDERS = frozenset('.!?*:;"“”()[]~-')
+
+
+def drop_sentence_initial_word_names(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """Drop one-word PERSON hits on :data:`WORD_NAMES` that open a sentence or are lowercase.
+
+    "Hope things get better" and "grace under pressure" are not names; "I talked to Grace"
+    keeps its finding.
+    """
+    kept = []
+    for f in findings:
+        value = text[f.start : f.end]
+        if (
+            f.entity_type == "PERSON"
+            and value.lower() in WORD_NAMES
+            and (value.islower() or _opens_sentence(text, f.start))
+        ):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in _SENTENCE_ENDERS or "\n" in text[len(before) : start]
+
+
+def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge overlapping findings into one span each, sorted by start.
+
+    A group of overlapping findings becomes the union of their spans (so no part of any value
+    is left uncovered). Its type is that of the finding that contains all the others when there
+    is one ("221 Baker Street" wins over "Baker" as PERSON), else of the highest score (then the
+    longest, then the earliest); the score is that finding's score.
+    """
+    ordered = sorted(findings)
+    merged: list[Finding] = []
+    group: list[Finding] = []
+    group_end = -1
+    for f in ordered:
+        if group and f.start < group_end:
+            group.append(f)
+            group_end = max(group_end, f.end)
+            continue
+        if group:
+            merged.append(_merge(group))
+        group, group_end = [f], f.end
+    if group:
+        merged.append(_merge(group))
+    return merged
+
+
+def _merge(group: list[Finding]) -> Finding:
+    if len(group) == 1:
+        return group[0]
+    start = min(f.start for f in group)
+    end = max(f.end for f in group)
+    covering = [f for f in group if f.start == start and f.end == end]
+    pool = covering or group
+    best = max(pool, key=lambda f: (f.score, f.end - f.start, -f.start, f.entity_type))
+    return Finding(start, end, best.entity_type, best.score)
