@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "careguard.commands.eval",
     "careguard.commands.policy",
     "careguard.commands.openapi",
+    "careguard.commands.report",
 )
 
 
