@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "careguard.commands.serve",
     "careguard.commands.assess",
     "careguard.commands.redact",
+    "careguard.commands.eval_pii",
     "careguard.commands.eval",
     "careguard.commands.policy",
     "careguard.commands.openapi",
