@@ -1,0 +1,273 @@
+"""Interventions: what careguard adds to a turn at each distress level, all set by the policy.
+
+``plan_for`` turns an assessment into a :class:`Plan` (which guideline texts, which crisis
+resources, whether they must reach the user, whether to answer directly, whether to escalate);
+the functions below render a plan:
+
+- :func:`system_block`: text for the LLM's system prompt, between :data:`BLOCK_START` and
+  :data:`BLOCK_END` (so it can be recognised, and stripped with :func:`strip_system_block`);
+- :func:`resource_note`: a short, warm note with the user's local resources, appended to a
+  reply that lacks them (:func:`reply_has_resources`);
+- :func:`direct_response`: a warm, safe message with resources, used without the LLM
+  (``imminent_action: respond``, or when the upstream fails on a crisis turn).
+
+Guideline texts and the note/response templates are files under ``policies/guidelines/``
+(``<id>.md``; templates ``note``, ``note-other``, ``respond``, ``respond-other`` with
+``$resources`` and ``$emergency_number``). Nothing here is chosen per level in code: levels
+map to guidelines, and the crisis threshold is ``interventions.resources_min_level``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from careguard.assessment import Assessment
+from careguard.errors import PolicyError
+from careguard.levels import Level, Subject
+from careguard.policy import LoadedPolicy, Policy, policies_dir
+from careguard.resources import INTERNATIONAL, Resource, ResourceDirectory
+
+__all__ = [
+    "BLOCK_END",
+    "BLOCK_START",
+    "TEMPLATES",
+    "Guidelines",
+    "Interventions",
+    "Plan",
+    "describe_resource",
+    "direct_response",
+    "plan_for",
+    "reply_has_resources",
+    "resource_note",
+    "strip_system_block",
+    "system_block",
+]
+
+BLOCK_START = "[careguard guidance: begin]"
+BLOCK_END = "[careguard guidance: end]"
+_BLOCK_RE = re.compile(re.escape(BLOCK_START) + r".*?" + re.escape(BLOCK_END) + r"\n?", re.S)
+TEMPLATES = ("note", "note-other", "respond", "respond-other")
+_LOCAL_EMERGENCY = "your local emergency number"
+
+
+class Guidelines:
+    """Guideline texts and templates by id (``policies/guidelines/<id>.md``)."""
+
+    def __init__(self, texts: Mapping[str, str], source: str = "<memory>") -> None:
+        self.texts = dict(texts)
+        self.source = source
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Guidelines:
+        d = Path(directory)
+        try:
+            texts = {p.stem: p.read_text(encoding="utf-8").strip() for p in d.glob("*.md")}
+        except (OSError, UnicodeDecodeError):
+            raise PolicyError(str(d), "cannot read the guideline files") from None
+        return cls(texts, str(d))
+
+    @classmethod
+    def for_policy(cls, loaded: LoadedPolicy) -> Guidelines:
+        """The guidelines next to a policy file, checked against what the policy names."""
+        g = cls.load(loaded.directory / "guidelines")
+        g.check(loaded.policy, str(loaded.source))
+        return g
+
+    def check(self, policy: Policy, source: str) -> None:
+        """Raise :class:`PolicyError` for a guideline id or template with no file."""
+        ints = policy.interventions
+        wanted = [(f"$.interventions.guidelines.{lv.value}", gid)
+                  for lv, gid in ints.guidelines.items()]
+        if ints.other_subject_guideline:
+            wanted.append(("$.interventions.other_subject_guideline", ints.other_subject_guideline))
+        wanted += [("$.interventions", t) for t in TEMPLATES]
+        for path, gid in wanted:
+            if gid not in self.texts:
+                raise PolicyError(source, f"no guideline file {gid!r}.md in {self.source}", path)
+
+    def __getitem__(self, gid: str) -> str:
+        return self.texts[gid]
+
+
+@functools.cache
+def _shipped() -> Guidelines:
+    return Guidelines.load(policies_dir() / "guidelines")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to do for one turn. Carries no conversation text."""
+
+    level: Level
+    subject: Subject
+    country: str
+    """The user's country as resolved (ISO 3166-1 alpha-2; ``ZZ`` when unknown). Resources
+    fall back to the international directories when the directory does not cover it."""
+    guideline_ids: tuple[str, ...]
+    guidelines: str
+    """The guideline text for the system prompt ("" when none)."""
+    resources: tuple[Resource, ...]
+    """Best first. Always filled (also for a direct response below the crisis level)."""
+    emergency_number: str | None
+    inject_resources: bool
+    """Crisis protocol: resources go into the system prompt."""
+    ensure_resources: bool
+    """... and must reach the user (append :func:`resource_note` when the reply lacks them)."""
+    respond_directly: bool
+    """Answer with :func:`direct_response` without waiting for the LLM."""
+    escalate: bool
+    note_template: str
+    respond_template: str
+
+    @property
+    def crisis(self) -> bool:
+        return self.inject_resources
+
+
+def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
+             directory: ResourceDirectory, country: str | None,
+             *, guidelines: Guidelines | None = None) -> Plan:
+    """The interventions the policy sets for ``assessment``; ``country`` is the request's
+    (validated here; the policy default when missing or not an ISO code)."""
+    pol = policy.policy if isinstance(policy, LoadedPolicy) else policy
+    ints = pol.interventions
+    g = guidelines or _shipped()
+    level, subject = assessment.level, assessment.subject
+    other = subject == "other"
+    gids: tuple[str, ...] = ()
+    if level > Level.NONE:
+        gid = ints.other_subject_guideline if other else None
+        gid = gid or ints.guidelines.get(level)
+        gids = (gid,) if gid else ()
+    cc = directory.resolve_country(country, pol.default_country)
+    lines = list(directory.for_country(cc, "other" if other else "self")[: ints.max_resources])
+    if not any(r.is_24_7 and r.verified == "two-sources" for r in lines):
+        lines += [r for r in directory.international()[:1] if r not in lines]
+    emergency = directory.emergency_for(cc)
+    crisis = level > Level.NONE and level >= ints.resources_min_level
+    esc = ints.escalation
+    return Plan(
+        level=level,
+        subject=subject,
+        country=cc,
+        guideline_ids=gids,
+        guidelines="\n\n".join(g[i] for i in gids),
+        resources=tuple(lines),
+        emergency_number=emergency.primary if emergency else None,
+        inject_resources=crisis,
+        ensure_resources=crisis and pol.reply_checks.ensure_resources,
+        respond_directly=level is Level.IMMINENT and ints.imminent_action == "respond",
+        escalate=esc.webhook_url is not None and level > Level.NONE and level >= esc.min_level,
+        note_template=g["note-other" if other else "note"],
+        respond_template=g["respond-other" if other else "respond"],
+    )
+
+
+def describe_resource(r: Resource) -> str:
+    """One line for users, e.g. ``Samaritans: call 116 123 (free, 24/7)``."""
+    how: list[str] = []
+    phone = r.phones[0] if r.phones else None
+    text = r.texts[0] if r.texts else None
+    if phone and text and phone.dial == text.to and not text.keyword:
+        how.append(f"call or text {phone.display}")
+    else:
+        if phone:
+            how.append(f"call {phone.display}")
+        if text:
+            how.append(f"text {text.keyword} to {text.to}" if text.keyword else f"text {text.to}")
+    if not how:
+        return f"{r.service}: {r.link}" if r.link else r.service
+    tags = [t for t, on in (("free", (r.cost or "").startswith("free")),
+                            ("24/7", r.is_24_7 is True),
+                            ("limited hours", r.is_24_7 is False)) if on]
+    line = f"{r.service}: {' or '.join(how)}"
+    line += f" ({', '.join(tags)})" if tags else ""
+    return line + (f", {r.link}" if r.link and not phone else "")
+
+
+def _fill(template: str, plan: Plan) -> str:
+    items = "\n".join(f"- {describe_resource(r)}" for r in plan.resources)
+    return string.Template(template).safe_substitute(
+        resources=items, emergency_number=plan.emergency_number or _LOCAL_EMERGENCY
+    )
+
+
+def system_block(plan: Plan) -> str | None:
+    """The delimited text to add to the system prompt, or None when nothing applies."""
+    if not plan.guidelines and not plan.inject_resources:
+        return None
+    parts = [BLOCK_START,
+             "Guidance from this service's safety policy for your next reply. Follow it; "
+             "do not quote it."]
+    if plan.guidelines:
+        parts.append(plan.guidelines)
+    if plan.inject_resources:
+        local = any(r.country != INTERNATIONAL for r in plan.resources)
+        where = plan.country if local else "the user's country"
+        parts.append(
+            f"Crisis resources for {where}. Include at least one of them in your reply, with "
+            "its number or address written exactly as here:\n"
+            + "\n".join(f"- {describe_resource(r)}" for r in plan.resources)
+            + f"\nEmergency number: {plan.emergency_number or _LOCAL_EMERGENCY}."
+        )
+    parts.append(BLOCK_END)
+    return "\n".join(parts)
+
+
+def strip_system_block(text: str) -> str:
+    """``text`` without any careguard guidance block (e.g. echoed back in history)."""
+    return _BLOCK_RE.sub("", text)
+
+
+def resource_note(plan: Plan) -> str:
+    """A short, warm note with the user's local resources (for a reply that lacks them)."""
+    return _fill(plan.note_template, plan)
+
+
+def direct_response(plan: Plan) -> str:
+    """A warm, safe message with resources, given without waiting for the LLM."""
+    return _fill(plan.respond_template, plan)
+
+
+_SEP = r"[\s\-.()\u00a0\u2010-\u2015/]*"
+
+
+@functools.lru_cache(maxsize=1024)
+def _contact_re(contact: str) -> re.Pattern[str]:
+    if contact.isdigit():
+        return re.compile(r"(?<!\d)" + _SEP.join(contact) + r"(?!\d)")
+    return re.compile(re.escape(contact), re.I)
+
+
+def reply_has_resources(text: str, plan: Plan) -> bool:
+    """Whether ``text`` already names one of the plan's resources ("116 123" = "116123")."""
+    return any(
+        _contact_re(c).search(text) for r in plan.resources for c in r.key_contacts()
+    )
+
+
+class Interventions:
+    """The interventions stage for one policy: guidelines and directory loaded once."""
+
+    def __init__(self, guidelines: Guidelines, directory: ResourceDirectory) -> None:
+        self.guidelines = guidelines
+        self.directory = directory
+
+    @classmethod
+    def from_policy(cls, loaded: LoadedPolicy) -> Interventions:
+        return cls(Guidelines.for_policy(loaded), ResourceDirectory.for_policy(loaded))
+
+    def plan_for(self, assessment: Assessment, policy: Policy | LoadedPolicy,
+                 directory: ResourceDirectory | None, country: str | None) -> Plan:
+        return plan_for(assessment, policy, directory or self.directory, country,
+                        guidelines=self.guidelines)
+
+    system_block = staticmethod(system_block)
+    resource_note = staticmethod(resource_note)
+    direct_response = staticmethod(direct_response)
+    reply_has_resources = staticmethod(reply_has_resources)
