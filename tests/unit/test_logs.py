@@ -1,0 +1,93 @@
+"""careguard.logs: JSON lines with the request id that cannot carry message text."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from careguard.logs import bind_request_id, configure_logging
+
+CANARY_EMAIL = "canary.person@example.org"
+CANARY_PHONE = "+1 415 555 0134"
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """Configure logging into a buffer; restore the root logger afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    out = io.StringIO()
+    configure_logging("DEBUG", out)
+    yield out
+    root.handlers, root.level = saved[0], saved[1]
+
+
+def lines(out: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_each_line_is_json_with_the_request_id(logged: io.StringIO) -> None:
+    """A line logged inside bind_request_id carries that id."""
+    with bind_request_id("abc123"):
+        logging.getLogger("careguard.test").info("turn done", extra={"stage": "pii"})
+    (line,) = lines(logged)
+    assert (line["request_id"], line["event"], line["stage"]) == ("abc123", "turn done", "pii")
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        lambda lg: lg.info("user wrote %s", CANARY_EMAIL),
+        lambda lg: lg.info("user wrote %s and %d", CANARY_PHONE, 3),
+        lambda lg: lg.info(f"user wrote {CANARY_EMAIL}"),  # an f-string: the point
+        lambda lg: lg.info("x", extra={"stage": CANARY_EMAIL, "level": CANARY_PHONE}),
+        lambda lg: lg.info("x", extra={"text": CANARY_EMAIL}),
+        lambda lg: lg.warning("x", extra={"country": CANARY_PHONE}),
+    ],
+)
+def test_text_in_arguments_and_extras_never_appears(logged: io.StringIO, log: Any) -> None:
+    """Strings passed as arguments or extra fields are dropped or replaced."""
+    log(logging.getLogger("careguard.test"))
+    text = logged.getvalue()
+    assert CANARY_EMAIL not in text
+    assert CANARY_PHONE not in text
+
+
+def test_event_is_the_format_string(logged: io.StringIO) -> None:
+    """The event is the call's format string, not the message formatted with its arguments."""
+    logging.getLogger("careguard.test").info("plain %s", "secret-value")
+    assert lines(logged)[0]["event"] == "plain %s"
+
+
+def test_numeric_arguments_are_kept(logged: io.StringIO) -> None:
+    """Numbers passed as arguments are kept for the reader."""
+    logging.getLogger("careguard.test").info("took %d ms over %d tries", 12, 3)
+    assert lines(logged)[0]["args"] == [12, 3]
+
+
+def test_exception_message_is_not_logged(logged: io.StringIO) -> None:
+    """An exception logs its type and code locations, not its message."""
+    try:
+        json.loads('{"email": "' + CANARY_EMAIL)
+    except ValueError:
+        logging.getLogger("careguard.test").exception("bad body")
+    (line,) = lines(logged)
+    assert line["exc_type"] == "JSONDecodeError"
+    assert CANARY_EMAIL not in logged.getvalue()
+
+
+def test_access_log_keeps_method_and_status_only(logged: io.StringIO) -> None:
+    """uvicorn's access line keeps method and status, not the path or client address."""
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "203.0.113.9:5000", "POST", f"/v1/x?e={CANARY_EMAIL}", "1.1",
+        200,
+    )  # fmt: skip
+    (line,) = lines(logged)
+    assert (line["method"], line["status"]) == ("POST", 200)
+    assert "203.0.113.9" not in logged.getvalue()
+    assert CANARY_EMAIL not in logged.getvalue()
