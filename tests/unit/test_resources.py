@@ -50,6 +50,16 @@ def digits_in(text: str, digits: str) -> bool:
     return re.search(r"(?<!\d)" + sep.join(digits) + r"(?!\d)", text) is not None
 
 
+@pytest.mark.parametrize(
+    ("text", "digits", "expected"),
+    [("call 1-800-273-8255 now", "18002738255", True), ("ring (09) 4135 0501", "0941350501", True),
+     ("text 31393", "1393", False), ("0800 068 4141", "141", False), ("dial 141.", "141", True)],
+)
+def test_digits_in_matches_whole_numbers_only(text: str, digits: str, expected: bool) -> None:
+    """The never-shown checks find a number in any spacing, never inside a longer one."""
+    assert digits_in(text, digits) is expected
+
+
 @pytest.fixture(scope="module")
 def directory() -> ResourceDirectory:
     return ResourceDirectory.load(DIRECTORY)
