@@ -1,0 +1,130 @@
+"""The assessor: per-message analysis with a content cache, then the trajectory.
+
+Clients resend the whole conversation every turn. Each user message's result depends only
+on its text, so it is cached by the sha256 of that text in a bounded LRU
+(``policy.distress.cache_size``); a new turn costs one embedding however long the history
+is. The cache holds digests and flags, never text. Thread-safe: the cache has a lock, the
+embedder serialises its ONNX session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from careguard.assessment import Assessment, Signal
+from careguard.conversation import Message
+from careguard.distress.embedder import Embedder
+from careguard.distress.message import MessageResult, combine
+from careguard.distress.model import Array, DistressModel
+from careguard.distress.normalize import normalize
+from careguard.distress.rules import RuleFindings, find
+from careguard.distress.trajectory import Turn, combine_turns
+from careguard.levels import Level
+
+__all__ = ["Assessor", "features"]
+
+_CONTEXT_ROLES = frozenset({"assistant"})
+
+
+def features(embeddings: Array, findings: Sequence[RuleFindings]) -> Array:
+    """Model input: the embedding followed by the rule flags (the order training used)."""
+    flags = np.array([f.features() for f in findings], dtype=np.float32).reshape(
+        len(findings), -1
+    )
+    out: Array = np.concatenate([embeddings, flags], axis=1).astype(np.float32)
+    return out
+
+
+class Assessor:
+    """Assesses conversations; build with :func:`careguard.distress.build_assessor`."""
+
+    def __init__(
+        self,
+        model: DistressModel,
+        embedder: Embedder,
+        *,
+        recency_decay: float = 0.6,
+        sticky_turns: int = 4,
+        cache_size: int = 10000,
+        enabled: bool = True,
+    ) -> None:
+        self.model = model
+        self.embedder = embedder
+        self.recency_decay = recency_decay
+        self.sticky_turns = sticky_turns
+        self.cache_size = cache_size
+        self.enabled = enabled
+        self._cache: OrderedDict[bytes, MessageResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self.misses = 0
+        """Messages analysed (not found in the cache) since start-up."""
+
+    @classmethod
+    def from_dir(cls, directory: Path | None = None, **kwargs: object) -> Assessor:
+        """Load ``model.npz`` (and ``tokenizer.json`` when present) from ``directory``,
+        or the shipped model when it is None."""
+        from careguard.distress.model import weights_path
+
+        weights = weights_path() if directory is None else directory / "model.npz"
+        tokenizer = None if directory is None else directory / "tokenizer.json"
+        embedder = Embedder(
+            tokenizer_file=tokenizer if tokenizer is not None and tokenizer.exists() else None
+        )
+        return cls(DistressModel.load(weights), embedder, **kwargs)  # type: ignore[arg-type]
+
+    # -- per message -------------------------------------------------------------------
+
+    def analyse(self, texts: Sequence[str]) -> list[MessageResult]:
+        """Results for user-message texts, from the cache where possible (batched misses)."""
+        keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in texts]
+        out: dict[bytes, MessageResult] = {}
+        with self._lock:
+            for k in keys:
+                hit = self._cache.get(k)
+                if hit is not None:
+                    self._cache.move_to_end(k)
+                    out[k] = hit
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in out}
+        if todo:
+            fresh = self._analyse_uncached(list(todo.values()))
+            out.update(zip(todo, fresh, strict=True))
+            with self._lock:
+                self.misses += len(todo)
+                if self.cache_size:
+                    for k, r in zip(todo, fresh, strict=True):
+                        self._cache[k] = r
+                        self._cache.move_to_end(k)
+                    while len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
+        return [out[k] for k in keys]
+
+    def _analyse_uncached(self, texts: list[str]) -> list[MessageResult]:
+        norm = [normalize(t) for t in texts]
+        findings = [find(t) for t in norm]
+        embeddings = self.embedder.embed(norm)
+        proba = self.model.proba(features(embeddings, findings))
+        return [combine(p, f, self.model) for p, f in zip(proba, findings, strict=True)]
+
+    # -- conversation ------------------------------------------------------------------
+
+    def assess(self, messages: Sequence[Message]) -> Assessment:
+        """Assess a conversation: user turns are judged, assistant turns are context."""
+        if not self.enabled:
+            return Assessment(Level.NONE, 0.0, "stable", "unclear", (Signal("disabled", Level.NONE),))
+        user = [(i, m.text) for i, m in enumerate(messages) if m.role == "user"]
+        results = self.analyse([t for _, t in user])
+        turns: list[Turn] = []
+        for (i, text), r in zip(user, results, strict=True):
+            prompt = None
+            if i > 0 and messages[i - 1].role in _CONTEXT_ROLES:
+                prompt = messages[i - 1].text[-2000:]
+            turns.append(Turn(i, r, text[:200], prompt))
+        return combine_turns(
+            turns, recency_decay=self.recency_decay, sticky_turns=self.sticky_turns
+        )

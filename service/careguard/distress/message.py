@@ -1,0 +1,127 @@
+"""One message's level: the learned model's probabilities combined with the rules.
+
+:func:`combine` is a pure function (probabilities + rule flags -> level, score, subject,
+signals), so training, evaluation and the assessor all use the same decision.
+
+How the signals combine:
+
+1. The model proposes a level (``none``..``high``) from calibrated probabilities and the
+   dev-chosen decision offsets.
+2. Live suicidal language in the first person, or about someone else, lifts the level to
+   at least ``high`` (``rule:suicidal`` / ``rule:other``); live self-harm language to at
+   least ``moderate`` (``rule:self_harm``).
+3. When the only suicidal language is negated, idiomatic, past or fictional, a model
+   ``high`` is capped to the model's best non-crisis level (``rule:negation`` ... ).
+4. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
+   frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
+   with explicit intent, a plan or means).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from careguard.assessment import Signal
+from careguard.distress.model import Array, DistressModel
+from careguard.distress.rules import RuleFindings
+from careguard.levels import Level, Subject
+
+__all__ = ["MessageResult", "combine"]
+
+RULE_CONFIDENCE = {"suicidal": 0.85, "other": 0.8, "imminent": 0.9, "attempt": 0.95}
+"""Scores given to rule-set levels (fixed; the rules have no probabilistic model)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageResult:
+    """The cached, content-only result for one user message."""
+
+    level: Level
+    score: float
+    subject: Subject
+    severity: float
+    """Expected level rank under the model, clipped to within half a level of ``level``."""
+    signals: tuple[Signal, ...]
+    findings: RuleFindings
+    model_level: Level
+
+
+def _at_or_above(proba: Array, rank: int) -> float:
+    return float(proba[min(rank, 3) :].sum()) if rank <= 3 else 0.0
+
+
+def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> MessageResult:
+    """Decide one message's level from model probabilities and rule findings."""
+    model_rank = int(model.decide(proba[None, :])[0])
+    rank = model_rank
+    signals: list[Signal] = [Signal("model", Level.from_rank(model_rank), float(proba[model_rank]))]
+    score = _at_or_above(proba, rank)
+    f = findings
+    neutralised = (
+        ("negation", f.negated),
+        ("idiom", f.idiom),
+        ("past", f.past),
+        ("fiction", f.fiction),
+    )
+    if f.live_self or f.live_other:
+        name = "suicidal" if f.live_self else "other"
+        signals.append(Signal(f"rule:{name}", Level.HIGH, RULE_CONFIDENCE[name]))
+        if rank < Level.HIGH.rank:
+            rank = Level.HIGH.rank
+            score = max(_at_or_above(proba, rank), RULE_CONFIDENCE[name])
+    else:
+        cues = [name for name, on in neutralised if on]
+        for name in cues:
+            signals.append(Signal(f"rule:{name}", Level.MODERATE))
+        if cues and rank >= Level.HIGH.rank:
+            rank = int(np.argmax(np.log(np.maximum(proba[:3], 1e-12)) + model.offsets[:3]))
+            score = _at_or_above(proba, rank)
+    if f.self_harm:
+        signals.append(Signal("rule:self_harm", Level.MODERATE))
+        if rank < Level.MODERATE.rank:
+            rank = Level.MODERATE.rank
+            score = _at_or_above(proba, rank)
+    imminent = imminent_markers(f, rank)
+    if imminent:
+        for name in imminent:
+            signals.append(Signal(f"rule:{name}", Level.IMMINENT, RULE_CONFIDENCE["imminent"]))
+        rank = Level.IMMINENT.rank
+        score = RULE_CONFIDENCE["attempt" if f.attempt else "imminent"]
+    level = Level.from_rank(rank)
+    expected = float(np.dot(proba, np.arange(len(proba))))
+    severity = min(max(expected, rank - 0.5), rank + 0.5)
+    return MessageResult(
+        level=level,
+        score=float(min(max(score, 0.0), 1.0)),
+        subject=subject_of(f, level),
+        severity=severity,
+        signals=tuple(signals),
+        findings=f,
+        model_level=Level.from_rank(model_rank),
+    )
+
+
+def imminent_markers(f: RuleFindings, rank: int) -> tuple[str, ...]:
+    """The imminence markers that make this message ``imminent`` (empty when none do)."""
+    if f.attempt:
+        return ("attempt",)
+    if rank < Level.HIGH.rank:
+        return ()
+    strong = tuple(n for n in ("plan", "means", "preparation") if getattr(f, n))
+    if strong:
+        return strong + (("time_frame",) if f.time_frame else ())
+    if f.time_frame and (f.live_self or f.live_other):
+        return ("time_frame",)
+    return ()
+
+
+def subject_of(f: RuleFindings, level: Level) -> Subject:
+    if f.live_other and not f.live_self:
+        return "other"
+    if level is Level.NONE or (f.fiction and not f.live_self):
+        return "unclear"
+    if f.third_person and not f.first_person:
+        return "other"
+    return "self"

