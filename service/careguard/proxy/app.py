@@ -1,8 +1,48 @@
-"""Application factory for the careguard HTTP service."""
+"""Application factory for the careguard HTTP service.
+
+``create_app(settings)`` loads the policy (a bad policy stops start-up), builds the upstream
+client, and returns a litestar app whose lifespan loads and warms the models in a worker
+thread: ``/healthz`` answers at once, ``/readyz`` and the proxied routes only once the
+pipeline is ready. Nothing heavy happens at import.
+"""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import httpx
+from litestar import Litestar, Request, Response, get, post, route
+from litestar.datastructures import State
+from litestar.response import Stream
+
+from careguard.conversation import Message, messages_from_openai
+from careguard.errors import ShapeError
+from careguard.pipeline import Pipeline, Stages, build_stages
+from careguard.policy import LoadedPolicy, load_policy
+from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
+from careguard.proxy.errors import error_response
+from careguard.proxy.routes_anthropic import messages
+from careguard.proxy.routes_openai import chat_completions
+from careguard.proxy.state import (
+    ProxyState,
+    careguard_headers,
+    new_request_id,
+    read_body,
+    read_json,
+)
+from careguard.proxy.upstream import Upstream, returned_headers
+from careguard.settings import ECHO, ServeSettings
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger("careguard.proxy")
+StagesFactory = Callable[[LoadedPolicy], Stages]
+_WARM_UP = [Message("user", "Hello, my name is Alex Morgan and I feel a bit tired today.")]
 
 
 @get("/healthz", sync_to_thread=False)
@@ -11,5 +51,116 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def create_app() -> Litestar:
-    return Litestar(route_handlers=[healthz])
+@get("/readyz", sync_to_thread=False)
+def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """Readiness: 200 only once the models are loaded and warmed."""
+    state: ProxyState = request.app.state.careguard
+    if state.pipeline is not None:
+        return Response({"status": "ready", "policy": state.loaded.policy.name})
+    status = "failed" if state.load_error else "loading"
+    return Response({"status": status}, status_code=503)
+
+
+@post("/v1/assess", status_code=200)
+async def assess(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The distress assessment of ``{"messages": [...]}`` without calling an LLM."""
+    state: ProxyState = request.app.state.careguard
+    headers = careguard_headers(new_request_id())
+    try:
+        with state.slot():
+            pipeline = state.ready_pipeline()
+            body = await read_json(request, pipeline.policy.limits.max_body_bytes)
+            if not isinstance(body, dict):
+                raise ShapeError("the request body must be a JSON object", field="$")
+            msgs = messages_from_openai(body.get("messages"))
+            result = await pipeline.assess(msgs)
+    except Exception as exc:
+        return error_response("openai", exc, headers)
+    headers["x-careguard-level"] = result.level.value
+    return Response(result.to_dict(turns=True), headers=headers)
+
+
+@route("/v1/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def passthrough(request: Request[Any, Any, Any], rest: str) -> Response[Any]:
+    """Other ``/v1/*`` routes go to the configured upstream unchanged (not inspected)."""
+    state: ProxyState = request.app.state.careguard
+    headers = careguard_headers(new_request_id())
+    try:
+        with state.slot():
+            body = await read_body(request, state.loaded.policy.limits.max_body_bytes)
+            up_headers = state.upstream.headers_for(
+                request.headers, anthropic="x-api-key" in request.headers
+            )
+            if "content-type" in request.headers:
+                up_headers["content-type"] = request.headers["content-type"]
+            cm = state.upstream.open(request.method, request.url.path, headers=up_headers,
+                                     body=body, query=request.url.query, ok_only=False)
+            resp = await cm.__aenter__()
+    except Exception as exc:
+        return error_response("openai", exc, headers)
+
+    async def relay() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in resp.aiter_bytes():  # decoded: content-encoding is dropped
+                yield chunk
+        except httpx.HTTPError:
+            log.warning("pass-through stream broke off")
+        finally:
+            await cm.__aexit__(None, None, None)
+
+    out_headers = {**returned_headers(resp), **headers}
+    return Stream(relay(), status_code=resp.status_code, headers=out_headers,
+                  media_type=resp.headers.get("content-type", "application/octet-stream"))
+
+
+async def _load(state: ProxyState, factory: StagesFactory) -> None:
+    """Build the stages in a worker thread, warm them, then mark the service ready."""
+    try:
+        stages = await anyio.to_thread.run_sync(factory, state.loaded, abandon_on_cancel=True)
+        pipeline = Pipeline(stages)
+        await anyio.to_thread.run_sync(pipeline.warm_up, _WARM_UP, abandon_on_cancel=True)
+    except Exception as exc:
+        state.load_error = exc.__class__.__name__
+        log.exception("loading the models failed")
+        return
+    state.pipeline = pipeline
+    log.info("careguard ready")
+
+
+def create_app(
+    settings: ServeSettings | None = None,
+    *,
+    stages_factory: StagesFactory = build_stages,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Litestar:
+    """Build the service. ``transport`` replaces httpx's network transport (tests only)."""
+    settings = settings or ServeSettings()
+    loaded = load_policy(settings.policy)
+    limits = loaded.policy.limits
+    if settings.upstream == ECHO:
+        upstream = Upstream.build(ECHO_BASE_URL, limits, key=None, transport=EchoTransport())
+    else:
+        upstream = Upstream.build(settings.upstream, limits, key=settings.upstream_key,
+                                  transport=transport)
+    state = ProxyState(loaded, upstream)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_load, state, stages_factory)
+            try:
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+                await upstream.aclose()
+
+    return Litestar(
+        route_handlers=[healthz, readyz, assess, chat_completions, messages, passthrough],
+        lifespan=[lifespan],
+        state=State({"careguard": state}),
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for uvicorn workers (``--workers > 1``): settings from ``CAREGUARD_*``."""
+    return create_app(ServeSettings.from_env())

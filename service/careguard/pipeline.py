@@ -1,0 +1,361 @@
+"""The per-turn pipeline, free of any web framework (the proxy and the ASGI middleware share it).
+
+Request side, :meth:`Pipeline.prepare`: assess distress on the *original* text in-process →
+redact every text slot of the conversation (history too, all roles, one pseudonym session) →
+plan the interventions → inject the system block. Only the returned, redacted body leaves the
+process.
+
+Reply side, :class:`ReplyFilter`: restore pseudonyms, run the reply checks, and at the crisis
+level guarantee the resource note — for a whole JSON reply (:meth:`ReplyFilter.finish_json`)
+and for a stream of text deltas (:meth:`ReplyFilter.feed` / :meth:`ReplyFilter.close`), holding
+back only what restoration and checking need.
+
+Blocking model work runs in worker threads under a shared :class:`anyio.CapacityLimiter` and
+the stage's deadline; a stage that fails resolves through the policy's failure mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from careguard.adapters import Api, Exchange, append_reply_note, reply_texts, set_reply_text
+from careguard.assessment import Assessment
+from careguard.conversation import Message
+from careguard.errors import PolicyError, StageError, StageTimeout
+from careguard.levels import Level
+from careguard.policy import FailureMode, LoadedPolicy, Policy, StageSettings
+from careguard.settings import PSEUDONYM_KEY_ENV
+
+__all__ = [
+    "Pipeline",
+    "ReplyFilter",
+    "Stages",
+    "Turn",
+    "TurnContext",
+    "build_stages",
+    "conversation_key",
+]
+
+log = logging.getLogger("careguard.pipeline")
+T = TypeVar("T")
+
+
+class TextFilter(Protocol):
+    """A streaming text transformer: ``feed`` returns what may be released now."""
+
+    def feed(self, chunk: str) -> str: ...
+    def flush(self) -> str: ...
+
+
+class _Identity:
+    def feed(self, chunk: str) -> str:
+        return chunk
+
+    def flush(self) -> str:
+        return ""
+
+
+@dataclass(slots=True)
+class Stages:
+    """The stage objects built once per process from one policy (see :func:`build_stages`).
+
+    Typed loosely on purpose: each is owned by its module (``careguard.pii``,
+    ``careguard.distress``, ``careguard.interventions``, ...), see docs/architecture.md.
+    """
+
+    loaded: LoadedPolicy
+    assessor: Any
+    redactor: Any | None
+    directory: Any
+    interventions: Any
+    checks: Any | None = None
+    escalation: Any | None = None
+
+
+def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages:
+    """Build every stage for ``loaded`` (slow: loads models). Call once per process.
+
+    ``secret`` keys the pseudonyms; by default it comes from ``CAREGUARD_PSEUDONYM_KEY`` (hex,
+    set once by the parent of several workers) or is random for this process.
+    """
+    from careguard.distress import build_assessor
+    from careguard.interventions import Interventions
+    from careguard.pii import build_redactor
+
+    if secret is None:
+        raw = os.environ.get(PSEUDONYM_KEY_ENV, "")
+        try:
+            secret = bytes.fromhex(raw) if raw else None
+        except ValueError:
+            raise PolicyError(PSEUDONYM_KEY_ENV, "must be hex") from None
+    ints = Interventions.from_policy(loaded)
+    policy = loaded.policy
+    redactor = None
+    if policy.pii.enabled:
+        redactor = build_redactor(
+            loaded, protected=ints.directory.protected_strings(), secret=secret
+        )
+    assessor = build_assessor(loaded) if policy.distress.enabled else None
+    return Stages(loaded, assessor=assessor, redactor=redactor, directory=ints.directory,
+                  interventions=ints)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnContext:
+    request_id: str
+    country: str
+    conversation_id: str | None = None
+
+
+@dataclass(slots=True)
+class Turn:
+    """The request side's result: what to forward and what the reply side needs."""
+
+    exchange: Exchange
+    assessment: Assessment
+    plan: Any
+    session: Any | None
+    redactions: int
+    direct: bool
+    guarantee: bool
+    degraded: list[str] = field(default_factory=list)
+
+    @property
+    def level(self) -> Level:
+        return self.assessment.level
+
+
+def conversation_key(ex: Exchange, explicit: str | None) -> str:
+    """A key stable across the requests of one conversation (clients resend history).
+
+    An explicit id wins; else a hash of the texts up to and including the first user turn.
+    """
+    h = hashlib.sha256(ex.api.encode())
+    if explicit:
+        h.update(b"\x00id\x00" + explicit.encode())
+        return h.hexdigest()[:32]
+    for m in ex.messages:
+        h.update(b"\x00" + m.role.encode() + b"\x00" + m.text.encode())
+        if m.role == "user":
+            break
+    return h.hexdigest()[:32]
+
+
+_NONE = Assessment(level=Level.NONE, score=0.0, trend="stable", subject="unclear")
+
+
+class _FindingsCache:
+    """Findings by a digest of the text (history is re-sent every turn; analyse it once).
+
+    Keys are digests, values offsets and scores: no conversation text is kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
+
+    def get(self, text: str, compute: Callable[[str], Any]) -> tuple[Any, ...]:
+        if self._size <= 0:
+            return tuple(compute(text))
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit
+        found = tuple(compute(text))
+        self._items[key] = found
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return found
+
+
+class Pipeline:
+    """Runs one turn's stages; thread-safe and shared by every request of a worker."""
+
+    def __init__(
+        self, stages: Stages, *, limiter: anyio.CapacityLimiter | None = None,
+        findings_cache: int = 10_000,
+    ) -> None:
+        self.stages = stages
+        self.limiter = limiter or anyio.CapacityLimiter(4)
+        self._findings = _FindingsCache(findings_cache)
+
+    @property
+    def policy(self) -> Policy:
+        return self.stages.loaded.policy
+
+    def warm_up(self, messages: list[Message]) -> None:
+        """Run every model once (blocking) so the first real turn is not slow."""
+        if self.stages.assessor is not None:
+            self.stages.assessor.assess(messages)
+        if self.stages.redactor is not None:
+            session = self.stages.redactor.session("warm-up")
+            for m in messages:
+                self.stages.redactor.redact(m.text, session)
+
+    async def _run(self, name: str, settings: StageSettings, fn: Callable[[], T]) -> T:
+        try:
+            with anyio.fail_after(settings.timeout_ms / 1000):
+                return await anyio.to_thread.run_sync(
+                    fn, limiter=self.limiter, abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise StageTimeout(name, f"deadline of {settings.timeout_ms} ms passed") from None
+        except StageError:
+            raise
+        except Exception as exc:
+            raise StageError(name, exc.__class__.__name__) from exc
+
+    async def assess(self, messages: list[Message]) -> Assessment:
+        """The distress assessment alone (``POST /v1/assess``), deadline and limit applied."""
+        p = self.policy.distress
+        assessor = self.stages.assessor
+        if not p.enabled or assessor is None:
+            return _NONE
+        result: Assessment = await self._run("distress", p.stage,
+                                             lambda: assessor.assess(messages))
+        return result
+
+    async def prepare(self, ex: Exchange, ctx: TurnContext) -> Turn:
+        """Assess, redact, plan and inject; the exchange's body is then safe to forward."""
+        policy = self.policy
+        degraded: list[str] = []
+        try:
+            assessment = await self.assess(ex.messages)
+        except StageError:
+            if policy.failure_mode_for(policy.distress.stage) is FailureMode.CLOSED:
+                raise
+            log.warning("stage failed open", extra={"stage": "distress"})
+            degraded.append("distress")
+            assessment = _NONE
+        key = conversation_key(ex, ctx.conversation_id)
+        session, redactions = await self._redact(ex, key, degraded)
+        plan = self.stages.interventions.plan_for(
+            assessment, policy, self.stages.directory, ctx.country
+        )
+        ex.inject_system(self.stages.interventions.system_block(plan) or "")
+        turn = Turn(ex, assessment, plan, session, redactions,
+                    direct=bool(plan.respond_directly), guarantee=bool(plan.ensure_resources),
+                    degraded=degraded)
+        if plan.escalate:
+            self._escalate(turn, ctx)
+        return turn
+
+    async def _redact(self, ex: Exchange, key: str, degraded: list[str]) -> tuple[Any, int]:
+        policy = self.policy
+        redactor = self.stages.redactor
+        if not policy.pii.enabled or redactor is None:
+            return None, 0
+        slots = [s for s in ex.slots if s.text.strip()]
+
+        def work() -> tuple[Any, list[str], int]:
+            session = redactor.session(key)
+            out: list[str] = []
+            count = 0
+            for slot in slots:
+                findings = self._findings.get(slot.text, redactor.analyze)
+                count += len(findings)
+                out.append(redactor.replace(slot.text, findings, session))
+            return session, out, count
+
+        try:
+            session, texts, count = await self._run("pii", policy.pii.stage, work)
+        except StageError:
+            if policy.failure_mode_for(policy.pii.stage) is FailureMode.CLOSED:
+                raise
+            log.warning("stage failed open", extra={"stage": "pii"})
+            degraded.append("pii")
+            return None, 0
+        for slot, text in zip(slots, texts, strict=True):
+            ex.set_text(slot, text)
+        return session, count
+
+    def _escalate(self, turn: Turn, ctx: TurnContext) -> None:
+        esc = self.stages.escalation
+        if esc is None:
+            return
+        try:
+            esc.submit(turn.plan, turn.assessment, request_id=ctx.request_id)
+        except Exception:  # never let escalation break the reply
+            log.exception("escalation submit failed")
+
+    def direct_text(self, turn: Turn) -> str:
+        """The warm, safe message with resources, used without (or instead of) the LLM."""
+        text: str = self.stages.interventions.direct_response(turn.plan)
+        return text
+
+    def reply(self, turn: Turn) -> ReplyFilter:
+        return ReplyFilter(self, turn)
+
+
+class ReplyFilter:
+    """The reply side of one turn: restore → check → guarantee resources."""
+
+    def __init__(self, pipeline: Pipeline, turn: Turn) -> None:
+        self.pipeline = pipeline
+        self.turn = turn
+        policy = pipeline.policy
+        session = turn.session
+        restore = session is not None and policy.pii.restore and policy.pii.mode == "pseudonymize"
+        self._restores = restore
+        self._restorer: Any = session.restorer() if session is not None and restore else (
+            _Identity()
+        )
+        checks = pipeline.stages.checks
+        self._checker: TextFilter = (
+            checks.stream(turn.plan) if checks is not None else _Identity()
+        )
+        self._seen: list[str] = []
+
+    def sibling(self) -> ReplyFilter:
+        """A fresh filter for another choice of the same reply (OpenAI ``n > 1``)."""
+        return ReplyFilter(self.pipeline, self.turn)
+
+    # ------------------------------------------------------------ streaming
+
+    def feed(self, chunk: str) -> str:
+        """Feed a text delta of the reply; returns the text that may go to the client now."""
+        out = self._checker.feed(self._restorer.feed(chunk))
+        self._seen.append(out)
+        return out
+
+    def flush(self) -> str:
+        """End of one text block: release everything held back."""
+        out = self._checker.feed(self._restorer.flush()) + self._checker.flush()
+        self._seen.append(out)
+        return out
+
+    def note(self) -> str | None:
+        """The resource note to add at the end, or None when the reply already has it."""
+        if not self.turn.guarantee:
+            return None
+        ints = self.pipeline.stages.interventions
+        if ints.reply_has_resources("".join(self._seen), self.turn.plan):
+            return None
+        note: str = ints.resource_note(self.turn.plan)
+        return note or None
+
+    # ------------------------------------------------------------ whole replies
+
+    def finish_json(self, api: Api, reply: dict[str, Any]) -> dict[str, Any]:
+        """Restore, check and complete a non-streaming reply in place; returns it."""
+        checks = self.pipeline.stages.checks
+        restorer = self._restorer
+        for path, text in reply_texts(api, reply):
+            restored = restorer.restore(text) if self._restores else text
+            checked = checks.check(restored, self.turn.plan) if checks is not None else restored
+            self._seen.append(checked)
+            set_reply_text(reply, path, checked)
+        note = self.note()
+        if note:
+            append_reply_note(api, reply, note)
+        return reply

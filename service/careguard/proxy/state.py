@@ -1,0 +1,92 @@
+"""Per-process proxy state, built in the app's lifespan and reached through ``app.state``."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request
+
+from careguard.errors import InputError
+from careguard.pipeline import Pipeline
+from careguard.policy import LoadedPolicy
+from careguard.proxy.errors import Overloaded, Starting
+from careguard.proxy.upstream import Upstream
+
+__all__ = ["ProxyState", "careguard_headers", "read_json"]
+
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+@dataclass(slots=True)
+class ProxyState:
+    loaded: LoadedPolicy
+    upstream: Upstream
+    pipeline: Pipeline | None = None
+    """None until the models are loaded and warmed (then /readyz says ready)."""
+    metrics: Any | None = None
+    load_error: str | None = None
+    inflight: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def ready_pipeline(self) -> Pipeline:
+        if self.pipeline is None:
+            raise Starting("careguard is loading its models")
+        return self.pipeline
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Count one request in flight; over ``limits.max_concurrency`` raises Overloaded."""
+        if self.inflight >= self.loaded.policy.limits.max_concurrency:
+            raise Overloaded("too many concurrent requests")
+        self.inflight += 1
+        try:
+            yield
+        finally:
+            self.inflight -= 1
+
+    def country(self, headers: Mapping[str, str]) -> str:
+        raw = headers.get("x-careguard-country", "")
+        return raw.upper() if _COUNTRY.match(raw) else self.loaded.policy.default_country
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def careguard_headers(rid: str, level: str = "none", redactions: int = 0) -> dict[str, str]:
+    return {
+        "x-careguard-request-id": rid,
+        "x-careguard-level": level,
+        "x-careguard-redactions": str(redactions),
+    }
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise InputError(f"request body over the limit of {limit} bytes", status=413)
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise InputError(f"request body over the limit of {limit} bytes", status=413)
+    return bytes(buf)
+
+
+async def read_json(request: Request[Any, Any, Any], limit: int) -> Any:
+    raw = await read_body(request, limit)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise InputError("request body is not UTF-8") from None
+    except ValueError as exc:
+        pos = getattr(exc, "pos", None)
+        where = f" at byte {pos}" if isinstance(pos, int) else ""
+        raise InputError(f"request body is not valid JSON{where}") from None

@@ -1,0 +1,182 @@
+"""One chat turn through the proxy, shared by the OpenAI and Anthropic routes.
+
+read (bounded) → parse → pipeline.prepare → forward → reply (JSON, or an SSE relay that
+stays a stream). Every response, errors included, carries the ``x-careguard-*`` headers;
+every error goes through :func:`careguard.proxy.errors.error_response`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from typing import Any, Protocol
+
+import anyio
+import httpx
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Stream
+
+from careguard.adapters import Api, Exchange, parse_request
+from careguard.errors import (
+    CareguardError,
+    InputError,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from careguard.pipeline import Pipeline, ReplyFilter, Turn, TurnContext
+from careguard.policy import LimitsPolicy
+from careguard.proxy.errors import error_response
+from careguard.proxy.shapes import reply_events, whole_reply
+from careguard.proxy.sse import SSEEvent, SSEParser
+from careguard.proxy.state import ProxyState, careguard_headers, new_request_id, read_json
+
+__all__ = ["StreamRelay", "handle_turn"]
+
+log = logging.getLogger("careguard.proxy")
+
+
+class StreamRelay(Protocol):
+    """Rewrites one API's SSE events through a :class:`ReplyFilter`."""
+
+    def feed(self, ev: SSEEvent) -> list[bytes]: ...
+    def end(self) -> list[bytes]: ...
+    def fail(self, exc: CareguardError) -> list[bytes]: ...
+
+
+RelayFactory = Callable[[ReplyFilter], StreamRelay]
+
+
+def check_limits(ex: Exchange, limits: LimitsPolicy) -> None:
+    if len(ex.body["messages"]) > limits.max_messages:
+        raise InputError(f"$.messages has more than {limits.max_messages} messages", status=413)
+    for slot in ex.slots:
+        if len(slot.text) > limits.max_message_chars:
+            raise InputError(
+                f"a message is longer than {limits.max_message_chars} characters", status=413
+            )
+
+
+async def handle_turn(
+    api: Api, request: Request[Any, Any, Any], state: ProxyState, relay: RelayFactory
+) -> Response[Any]:
+    rid = new_request_id()
+    headers = careguard_headers(rid)
+    stack = AsyncExitStack()
+    try:
+        stack.enter_context(state.slot())
+        pipeline = state.ready_pipeline()
+        limits = pipeline.policy.limits
+        body = await read_json(request, limits.max_body_bytes)
+        ex = parse_request(api, body)
+        check_limits(ex, limits)
+        ctx = TurnContext(rid, state.country(request.headers),
+                          request.headers.get("x-careguard-conversation-id") or None)
+        turn = await pipeline.prepare(ex, ctx)
+        headers.update(careguard_headers(rid, turn.level.value, turn.redactions))
+        if turn.degraded:
+            headers["x-careguard-degraded"] = ",".join(turn.degraded)
+        model = str(body.get("model") or "careguard")
+        if turn.direct:
+            await stack.aclose()
+            return direct_response(api, pipeline, turn, model, rid, headers)
+        reply: dict[str, Any] | None = None
+        try:
+            resp = await _forward(api, request, state, ex, stack)
+            if not ex.stream or "text/event-stream" not in resp.headers.get("content-type", ""):
+                reply = await _read_json_reply(resp, limits)
+        except UpstreamError as exc:
+            await stack.aclose()
+            if not turn.guarantee:
+                raise
+            # a crisis turn still reaches the user: the safe message with resources
+            log.warning("upstream failed on a crisis turn", extra={"kind": exc.kind})
+            headers["x-careguard-upstream"] = "failed"
+            return direct_response(api, pipeline, turn, model, rid, headers)
+        rf = pipeline.reply(turn)
+        if reply is not None:
+            await stack.aclose()
+            return Response(rf.finish_json(api, reply), headers=headers,
+                            media_type="application/json")
+        return Stream(_relay(resp, relay(rf), stack), headers=headers,
+                      media_type="text/event-stream", background=BackgroundTask(stack.aclose))
+    except Exception as exc:
+        await stack.aclose()
+        return error_response(api, exc, headers)
+
+
+async def _forward(
+    api: Api, request: Request[Any, Any, Any], state: ProxyState, ex: Exchange,
+    stack: AsyncExitStack,
+) -> httpx.Response:
+    up_headers = state.upstream.headers_for(request.headers, anthropic=api == "anthropic")
+    up_headers["content-type"] = "application/json"
+    payload = json.dumps(ex.body, ensure_ascii=False).encode()
+    limits = state.loaded.policy.limits
+    try:
+        with anyio.fail_after(limits.upstream_total_s):
+            return await stack.enter_async_context(
+                state.upstream.open("POST", request.url.path, headers=up_headers, body=payload)
+            )
+    except TimeoutError:
+        raise UpstreamTimeout("upstream did not answer in time") from None
+
+
+async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[str, Any]:
+    try:
+        with anyio.fail_after(limits.upstream_total_s):
+            raw = await resp.aread()
+    except (TimeoutError, httpx.TimeoutException):
+        raise UpstreamTimeout("upstream did not answer in time") from None
+    except httpx.HTTPError:
+        raise UpstreamBadResponse("upstream reply broke off") from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise UpstreamBadResponse("upstream reply is not JSON") from None
+    if not isinstance(data, dict):
+        raise UpstreamBadResponse("upstream reply is not a JSON object")
+    return data
+
+
+async def _relay(
+    resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack
+) -> AsyncIterator[bytes]:
+    """Upstream SSE → client SSE, event by event; closing stops the upstream read."""
+    parser = SSEParser()
+    try:
+        try:
+            async for chunk in resp.aiter_bytes():
+                out = b"".join(b for ev in parser.feed(chunk) for b in relay.feed(ev))
+                if out:
+                    yield out
+            tail = [b for ev in parser.close() for b in relay.feed(ev)] + relay.end()
+        except httpx.TimeoutException:
+            tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
+        except httpx.HTTPError:
+            tail = relay.fail(UpstreamBadResponse("upstream stream broke off"))
+        if tail:
+            yield b"".join(tail)
+    finally:
+        await stack.aclose()
+
+
+def direct_response(
+    api: Api, pipeline: Pipeline, turn: Turn, model: str, rid: str, headers: dict[str, str]
+) -> Response[Any]:
+    """Answer without the LLM: the safe message plus resources, in the API's shape."""
+    text = pipeline.direct_text(turn)
+    headers = {**headers, "x-careguard-direct": "true"}
+    if turn.exchange.stream:
+        events = reply_events(api, text, model, rid)
+        return Stream(_iterate(events), headers=headers, media_type="text/event-stream")
+    return Response(whole_reply(api, text, model, rid), headers=headers,
+                    media_type="application/json")
+
+
+async def _iterate(items: list[bytes]) -> AsyncIterator[bytes]:
+    for item in items:
+        yield item
