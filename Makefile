@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck unit bench soak schema openapi clean
+.PHONY: install run test lint typecheck unit bench soak schema openapi clean prometheus
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,9 +23,12 @@ lint: install
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint prometheus
 	$(BIN)/careguard policy schema | diff -u policies/schema.json - || (echo "policies/schema.json is stale: run 'make schema'" && exit 1)
 	$(BIN)/python -m pytest
+
+prometheus:
+	@sh tools/install-prometheus.sh
 
 schema: install
 	$(BIN)/careguard policy schema > policies/schema.json
