@@ -31,7 +31,9 @@ def build_assessor(loaded: LoadedPolicy) -> Assessor:
     if d.model != "builtin":
         directory = (loaded.directory / d.model).resolve()
         if not (directory / "model.npz").is_file():
-            raise PolicyError(str(loaded.source), "no model.npz in that directory", "$.distress.model")
+            raise PolicyError(
+                str(loaded.source), "no model.npz in that directory", "$.distress.model"
+            )
     return Assessor.from_dir(
         directory,
         recency_decay=d.recency_decay,

@@ -19,7 +19,7 @@ import numpy as np
 
 from careguard.assessment import Assessment, Signal
 from careguard.conversation import Message
-from careguard.distress.embedder import Embedder
+from careguard.distress.embedder import Embedder, TextEmbedder
 from careguard.distress.message import MessageResult, combine
 from careguard.distress.model import Array, DistressModel
 from careguard.distress.normalize import normalize
@@ -34,9 +34,7 @@ _CONTEXT_ROLES = frozenset({"assistant"})
 
 def features(embeddings: Array, findings: Sequence[RuleFindings]) -> Array:
     """Model input: the embedding followed by the rule flags (the order training used)."""
-    flags = np.array([f.features() for f in findings], dtype=np.float32).reshape(
-        len(findings), -1
-    )
+    flags = np.array([f.features() for f in findings], dtype=np.float32).reshape(len(findings), -1)
     out: Array = np.concatenate([embeddings, flags], axis=1).astype(np.float32)
     return out
 
@@ -47,7 +45,7 @@ class Assessor:
     def __init__(
         self,
         model: DistressModel,
-        embedder: Embedder,
+        embedder: TextEmbedder,
         *,
         recency_decay: float = 0.6,
         sticky_turns: int = 4,
@@ -116,7 +114,9 @@ class Assessor:
     def assess(self, messages: Sequence[Message]) -> Assessment:
         """Assess a conversation: user turns are judged, assistant turns are context."""
         if not self.enabled:
-            return Assessment(Level.NONE, 0.0, "stable", "unclear", (Signal("disabled", Level.NONE),))
+            return Assessment(
+                Level.NONE, 0.0, "stable", "unclear", (Signal("disabled", Level.NONE),)
+            )
         user = [(i, m.text) for i, m in enumerate(messages) if m.role == "user"]
         results = self.analyse([t for _, t in user])
         turns: list[Turn] = []

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from careguard.distress.embedder import DIM, Embedder, FloatArray
+from careguard.distress.embedder import DIM, FloatArray, TextEmbedder
 
-__all__ = ["EmbeddingCache", "text_key"]
+__all__ = ["CachedEmbedder", "EmbeddingCache", "text_key"]
 
 
 def text_key(text: str) -> str:
@@ -37,19 +37,19 @@ class EmbeddingCache:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = np.array(list(self._rows), dtype="U32")
-        vecs = (
-            np.stack(list(self._rows.values())) if self._rows else np.zeros((0, DIM), np.float32)
-        )
+        vecs = np.stack(list(self._rows.values())) if self._rows else np.zeros((0, DIM), np.float32)
         tmp = self.path.with_suffix(".tmp.npz")
         np.savez(tmp, keys=keys, vecs=vecs)
         os.replace(tmp, self.path)
 
     def embed(
-        self, embedder: Embedder, texts: Sequence[str], *, label: str = "", batch: int = 64
+        self, embedder: TextEmbedder, texts: Sequence[str], *, label: str = "", batch: int = 64
     ) -> FloatArray:
         """Embeddings of ``texts`` (already normalised), computing and saving missing ones."""
         keys = [text_key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}.items())
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}.items()
+        )
         if missing:
             started = time.monotonic()
             last_save = started
@@ -60,16 +60,29 @@ class EmbeddingCache:
                     self._rows[k] = v
                 done = s + len(part)
                 rate = done / max(time.monotonic() - started, 1e-9)
-                print(
-                    f"\rembedding {label}: {done}/{len(missing)} "
-                    f"({rate:.0f}/s, {(len(missing) - done) / rate:.0f}s left)",
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                if len(missing) > batch:
+                    print(
+                        f"\rembedding {label}: {done}/{len(missing)} "
+                        f"({rate:.0f}/s, {(len(missing) - done) / rate:.0f}s left)",
+                        end="",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 if time.monotonic() - last_save > 60:
                     self.save()
                     last_save = time.monotonic()
-            print(file=sys.stderr)
+            if len(missing) > batch:
+                print(file=sys.stderr)
             self.save()
         return np.stack([self._rows[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
+
+
+class CachedEmbedder:
+    """An embedder that reads and extends an :class:`EmbeddingCache` (for evaluation runs)."""
+
+    def __init__(self, inner: TextEmbedder, path: Path) -> None:
+        self.inner = inner
+        self.cache = EmbeddingCache(path)
+
+    def embed(self, texts: list[str]) -> FloatArray:
+        return self.cache.embed(self.inner, texts, label="eval")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIM", "MAX_WINDOWS", "WINDOW_TOKENS", "Embedder", "tokenizer_path"]
+__all__ = ["DIM", "MAX_WINDOWS", "WINDOW_TOKENS", "Embedder", "TextEmbedder", "tokenizer_path"]
 
 DIM = 384
 WINDOW_TOKENS = 254
@@ -28,6 +28,10 @@ MAX_WINDOWS = 8
 """Windows read per text at most (about 2,000 word pieces); the rest is left to the rules."""
 
 FloatArray = npt.NDArray[np.float32]
+
+
+class TextEmbedder(Protocol):
+    def embed(self, texts: list[str]) -> FloatArray: ...
 
 
 def tokenizer_path() -> Path:
@@ -55,8 +59,11 @@ class Embedder:
         tok.no_padding()
         tok.no_truncation()
         self._tokenizer = tok
-        self._cls = tok.token_to_id("[CLS]")
-        self._sep = tok.token_to_id("[SEP]")
+        cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+        if cls is None or sep is None:
+            raise ValueError("tokenizer.json lacks [CLS]/[SEP]")
+        self._cls: int = cls
+        self._sep: int = sep
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1

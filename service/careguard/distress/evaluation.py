@@ -25,7 +25,8 @@ __all__ = ["KEYWORD_PATTERN", "Metrics", "keyword_level", "metrics", "read_recor
 
 KEYWORD_PATTERN = re.compile(
     r"\b(suicid\w*|kill(ing)? myself|end(ing)? (my|it) (life|all)|want(ed)? to die|wanna die"
-    r"|take my (own )?life|don'?t want to (live|be alive|exist)|better off dead|no reason to live)\b",
+    r"|take my (own )?life|don'?t want to (live|be alive|exist)|better off dead"
+    r"|no reason to live)\b",
     re.IGNORECASE,
 )
 """The baseline: the shared data's own suicidal-language pattern as a plain keyword rule."""
@@ -131,9 +132,11 @@ def report(
         f"{'':24}{'careguard':>12}{'keyword':>12}",
         f"{'macro-F1':24}{_fmt(ours.macro_f1):>12}{_fmt(base.macro_f1):>12}",
         f"{'crisis recall':24}{_fmt(ours.crisis_recall):>12}{_fmt(base.crisis_recall):>12}",
-        f"{'false-crisis rate':24}{_fmt(ours.false_crisis_rate):>12}{_fmt(base.false_crisis_rate):>12}",
+        f"{'false-crisis rate':24}{_fmt(ours.false_crisis_rate):>12}"
+        f"{_fmt(base.false_crisis_rate):>12}",
         "",
-        f"{'level':10}{'support':>8}   {'P':>6}{'R':>7}{'F1':>7}   {'kw P':>6}{'kw R':>7}{'kw F1':>7}",
+        f"{'level':10}{'support':>8}   {'P':>6}{'R':>7}{'F1':>7}"
+        f"   {'kw P':>6}{'kw R':>7}{'kw F1':>7}",
     ]
     for lv in LEVELS:
         p, r, f, s = ours.per_level[lv.value]

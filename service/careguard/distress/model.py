@@ -58,8 +58,9 @@ class DistressModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = dict(self.meta, temperature=self.temperature, offsets=self.offsets.tolist())
         arrays = {k: v.astype(np.float32) for k, v in self.params.items()}
+        arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
         with path.open("wb") as fh:
-            np.savez_compressed(fh, meta=np.array(json.dumps(meta, sort_keys=True)), **arrays)
+            np.savez_compressed(fh, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> DistressModel:

@@ -25,7 +25,9 @@ from functools import lru_cache
 
 __all__ = ["Normalizer", "normalize"]
 
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 _CONFUSABLES = str.maketrans(
     {
         # Cyrillic
@@ -47,7 +49,9 @@ _LEET = str.maketrans(
 )  # fmt: skip
 _LEET_CHARS = "01345789@$!|€+"
 _WORD = re.compile(r"[^\s]+")
-_LEETY = re.compile(rf"^[A-Za-z{re.escape(_LEET_CHARS)}]*[A-Za-z][A-Za-z{re.escape(_LEET_CHARS)}]*$")
+_LEETY = re.compile(
+    rf"^[A-Za-z{re.escape(_LEET_CHARS)}]*[A-Za-z][A-Za-z{re.escape(_LEET_CHARS)}]*$"
+)
 _RISK_STEMS = (
     "kill", "suicid", "die", "dying", "dead", "death", "myself", "self", "life", "live",
     "end", "cut", "hang", "pill", "overdos", "harm", "hurt", "jump", "gun", "shoot", "slit",

@@ -30,23 +30,25 @@ _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 # Suicidal language in the first person (self) or about a named third party (other).
 _SELF = re.compile(
     r"\b(?:kill(?:ing)? ?my ?self|kms|end(?:ing)? (?:my|it) (?:own )?(?:life|all)|end it"
-    r"|take (?:my|my own) life|(?:want|wanted|wanting|need) to die|wanna die"
-    r"|(?:wish|wished|hope) (?:i (?:was|were|could be) dead|i (?:was|were)n'?t (?:alive|born|here)"
-    r"|i (?:could|would) die|to die|i never woke up|i could disappear forever)"
-    r"|don'?t want to (?:live|be alive|exist|be here|wake up|go on)"
-    r"|(?:i'?d|i would|i'?m|i am|be) better off dead|no (?:reason|point) (?:to|in) (?:live|living|going on)"
-    r"|unalive my ?self|(?:hang|shoot|drown|hurt) my ?self to death|suicidal|suicide"
-    r"|(?:sleep|go to sleep) and never wake up|not (?:want to )?be (?:here|alive) anymore"
-    r"|can'?t (?:go on|keep going|do this anymore) (?:living|anymore)|end(?:ing)? (?:my|this) pain for good"
-    r"|jump (?:off|in front of)|overdos(?:e|ing))\b",
+    r"|take (?:my|my own) life|(?:want|wanted|wanting|need) to die|wanna die|(?:wish|wished"
+    r"|hope) (?:i (?:was|were|could be) dead|i (?:was|were)n'?t (?:alive|born|here)|i (?:could"
+    r"|would) die|to die|i never woke up|i could disappear forever)|don'?t want to (?:live"
+    r"|be alive|exist|be here|wake up|go on)|(?:i'?d|i would|i'?m|i am|be) better off dead"
+    r"|no (?:reason|point) (?:to|in) (?:live|living|going on)|unalive my ?self|(?:hang|shoot"
+    r"|drown|hurt) my ?self to death|suicidal|suicide|(?:sleep|go to sleep) and never wake up"
+    r"|not (?:want to )?be (?:here|alive) anymore|can'?t (?:go on|keep going"
+    r"|do this anymore) (?:living|anymore)|end(?:ing)? (?:my|this) pain for good|jump (?:off"
+    r"|in front of)|overdos(?:e|ing))\b",
     _F,
 )
 _OTHER = re.compile(
-    r"\b(?:kill(?:ing)? (?:him|her|them)sel(?:f|ves)|end(?:ing)? (?:his|her|their) (?:own )?life"
-    r"|take (?:his|her|their) (?:own )?life|(?:he|she|they|friend|brother|sister|mom|mum|dad|son"
-    r"|daughter|partner|boyfriend|girlfriend|wife|husband|roommate|cousin)(?:'s| is| are|'re| has been"
-    r"| have been| was| were)? ?(?:been )?(?:suicidal|wants? to die|wanted to die|talking about (?:suicide|dying|killing))"
-    r"|(?:he|she|they) (?:said|says|told me|keeps saying|texted me) (?:that )?(?:he|she|they) (?:wants?|wanted|is going|was going) to (?:die|end it|kill))\b",
+    r"\b(?:kill(?:ing)? (?:him|her|them)sel(?:f|ves)|end(?:ing)? (?:his|her"
+    r"|their) (?:own )?life|take (?:his|her|their) (?:own )?life|(?:he|she|they|friend|brother"
+    r"|sister|mom|mum|dad|son|daughter|partner|boyfriend|girlfriend|wife|husband|roommate"
+    r"|cousin)(?:'s| is| are|'re| has been| have been| was| were)? ?(?:been )?(?:suicidal"
+    r"|wants? to die|wanted to die|talking about (?:suicide|dying|killing))|(?:he|she"
+    r"|they) (?:said|says|told me|keeps saying|texted me) (?:that )?(?:he|she|they) (?:wants?"
+    r"|wanted|is going|was going) to (?:die|end it|kill))\b",
     _F,
 )
 _SELF_HARM = re.compile(
@@ -60,83 +62,101 @@ _NEGATION = re.compile(
     _F,
 )
 _IDIOM = re.compile(
-    r"\b(?:(?:is|are|was|were|it'?s|that'?s|this|these|those|heat|work|job|exam|homework|traffic"
-    r"|boss|kids|feet|back|head|legs) (?:\w+ )?killing me|killing me (?:softly|lol|haha)"
-    r"|dying (?:of|from|with) (?:laughter|laughing|embarrassment|boredom|cringe|curiosity|heat)"
-    r"|(?:i'?m |im )?dying (?:laughing|lol|lmao|haha)|dead (?:lol|lmao|haha|💀)|i'?m dead(?: lol| 😂| 💀| lmao)"
-    r"|kill me now(?: lol| lmao| haha| 😂)?|kill for (?:a|some|that)|to die for|dying to (?:see|try|know|meet|go|get|hear|watch|tell)"
-    r"|(?:bored|scared|sick|tired|worried) to death|killed it|drop dead gorgeous|could just die"
-    r"|(?:i'?ll|i will|gonna|going to) (?:kill|murder) (?:him|her|you|them)|my (?:mom|dad|mum|parents?|boss|wife|husband) (?:is going to|will|gonna) kill me"
-    r"|die of (?:shame|embarrassment))\b"
-    r"|\b(?:want(?:ed)? to die|wanna die|kill myself|kms)\b[^.!?\n]{0,25}(?:\blol\b|\blmao\b|\bhaha+\b|\bjk\b|😂|🤣|💀)",
+    r"\b(?:(?:is|are|was|were|it'?s|that'?s|this|these|those|heat|work|job|exam|homework"
+    r"|traffic|boss|kids|feet|back|head|legs) (?:\w+ )?killing me|killing me (?:softly|lol"
+    r"|haha)|dying (?:of|from|with) (?:laughter|laughing|embarrassment|boredom|cringe"
+    r"|curiosity|heat)|(?:i'?m |im )?dying (?:laughing|lol|lmao|haha)|dead (?:lol|lmao|haha|💀)"
+    r"|i'?m dead(?: lol| 😂| 💀| lmao)|kill me now(?: lol| lmao| haha| 😂)?|kill for (?:a|some"
+    r"|that)|to die for|dying to (?:see|try|know|meet|go|get|hear|watch|tell)|(?:bored|scared"
+    r"|sick|tired|worried) to death|killed it|drop dead gorgeous|could just die|(?:i'?ll"
+    r"|i will|gonna|going to) (?:kill|murder) (?:him|her|you|them)|my (?:mom|dad|mum|parents?"
+    r"|boss|wife|husband) (?:is going to|will|gonna) kill me|die of (?:shame|embarrassment))\b"
+    r"|\b(?:want(?:ed)? to die|wanna die|kill myself|kms)\b[^.!?\n]{0,25}(?:\blol\b|\blmao\b"
+    r"|\bhaha+\b|\bjk\b|😂|🤣|💀)",
     _F,
 )
 _PAST = re.compile(
-    r"\b(?:years? ago|months ago|when i was (?:younger|a (?:kid|child|teen|teenager)|in (?:high )?school|\d+)"
-    r"|as a (?:kid|child|teen|teenager)|used to|in the past|back then|back in|at the time|last year"
-    r"|in (?:high school|college|my (?:teens|twenties))|once upon|for a while after)\b",
+    r"\b(?:years? ago|months ago|when i was (?:younger|a (?:kid|child|teen|teenager)"
+    r"|in (?:high )?school|\d+)|as a (?:kid|child|teen|teenager)|used to|in the past|back then"
+    r"|back in|at the time|last year|in (?:high school|college|my (?:teens|twenties))"
+    r"|once upon|for a while after)\b",
     _F,
 )
 _PRESENT = re.compile(r"\b(?:now|still|again|lately|these days|today|tonight|right now)\b", _F)
 _GENERIC = re.compile(r"^(?:suicid|overdos|jump)", _F)
 _RECOVERED = re.compile(
-    r"\b(?:(?:i'?m|i am|doing|feel|feeling|much|way|so much) (?:much |a lot |way )?(?:better|fine|okay|ok|good|great) now"
-    r"|not anymore|no longer (?:feel|want|think)|got (?:through|better|help)|glad i (?:didn'?t|survived|am still here)"
-    r"|recovered|in recovery|(?:\d+|many|several) years (?:clean|free))\b",
+    r"\b(?:(?:i'?m|i am|doing|feel|feeling|much|way|so much) (?:much |a lot |way )?(?:better"
+    r"|fine|okay|ok|good|great) now|not anymore|no longer (?:feel|want|think)|got (?:through"
+    r"|better|help)|glad i (?:didn'?t|survived|am still here)|recovered|in recovery|(?:\d+"
+    r"|many|several) years (?:clean|free))\b",
     _F,
 )
 _FICTION = re.compile(
-    r"\b(?:my (?:novel|story|book|screenplay|script|fanfic|fan fiction|poem|character|protagonist|essay|paper|thesis|assignment|dissertation)"
-    r"|the (?:novel|story|book|movie|film|show|series|episode|song|lyrics|poem|play|character|protagonist|villain|narrator|author)"
-    r"|a (?:character|novel|story|screenplay|poem|song|scene|villain) (?:where|who|that|about)"
-    r"|(?:writing|write|reading|read|wrote) (?:a|an|my|the) (?:story|novel|essay|paper|report|scene|poem|book|article)"
-    r"|research(?:ing)? (?:on|into|about)|statistics|suicide rates?|(?:essay|paper|article|study|report|lecture|presentation|documentary) (?:on|about)"
-    r"|hamlet|to be or not to be|romeo|juliet|in the game|video game|roleplay|role-play|rp)\b",
+    r"\b(?:my (?:novel|story|book|screenplay|script|fanfic|fan fiction|poem|character"
+    r"|protagonist|essay|paper|thesis|assignment|dissertation)|the (?:novel|story|book|movie"
+    r"|film|show|series|episode|song|lyrics|poem|play|character|protagonist|villain|narrator"
+    r"|author)|a (?:character|novel|story|screenplay|poem|song|scene|villain) (?:where|who"
+    r"|that|about)|(?:writing|write|reading|read|wrote) (?:a|an|my|the) (?:story|novel|essay"
+    r"|paper|report|scene|poem|book|article)|research(?:ing)? (?:on|into|about)|statistics"
+    r"|suicide rates?|(?:essay|paper|article|study|report|lecture|presentation"
+    r"|documentary) (?:on|about)|hamlet|to be or not to be|romeo|juliet|in the game|video game"
+    r"|roleplay|role-play|rp)\b",
     _F,
 )
 _QUOTED = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 
 # Imminence: plan, means, time frame, preparation, an attempt in progress.
 _PLAN = re.compile(
-    r"\b(?:(?:i|i'?ve) (?:have|got|made|'ve got|'ve made|already have) (?:a|the|my) plan|i (?:have|know) (?:exactly )?how i(?:'?m| am| will|'ll)? (?:going to )?(?:do it|kill|end)"
-    r"|plan(?:ned|ning)? (?:to|how to|on|my) (?:kill|end|die|do it|suicide|take|overdose|jump|hang)"
-    r"|(?:i'?m|i am|im) (?:going to|gonna) (?:do it|kill myself|end it|end my life|take my life|jump|overdose|hang myself)"
-    r"|i(?:'ll| will) (?:kill myself|end it|end my life|do it) (?:tonight|today|tomorrow|soon|now)"
-    r"|(?:decided|made up my mind|ready) to (?:kill|end|die|do it|go)|made up my mind|set a date|picked (?:a|the) (?:date|day|spot|place))\b",
+    r"\b(?:(?:i|i'?ve) (?:have|got|made|'ve got|'ve made|already have) (?:a|the|my) plan"
+    r"|i (?:have|know) (?:exactly )?how i(?:'?m| am| will|'ll)? (?:going to )?(?:do it|kill"
+    r"|end)|plan(?:ned|ning)? (?:to|how to|on|my) (?:kill|end|die|do it|suicide|take|overdose"
+    r"|jump|hang)|(?:i'?m|i am|im) (?:going to|gonna) (?:do it|kill myself|end it|end my life"
+    r"|take my life|jump|overdose|hang myself)|i(?:'ll| will) (?:kill myself|end it"
+    r"|end my life|do it) (?:tonight|today|tomorrow|soon|now)|(?:decided|made up my mind"
+    r"|ready) to (?:kill|end|die|do it|go)|made up my mind|set a date|picked (?:a|the) (?:date"
+    r"|day|spot|place))\b",
     _F,
 )
 _MEANS = re.compile(
-    r"\b(?:bought|buy|got|have|saved|saving|stockpil\w*|hoard\w*|collect(?:ed|ing)|hid|hidden|ready|loaded|tied|counted|found)"
-    r"\b[^.!?\n]{0,30}?\b(?:pills?|tablets?|rope|noose|gun|pistol|rifle|bullets?|razors?|blades?|knife|poison|bleach"
-    r"|pesticides?|sleeping pills|painkillers|meds|medications?|insulin|helium|charcoal)\b",
+    r"\b(?:bought|buy|got|have|saved|saving|stockpil\w*|hoard\w*|collect(?:ed|ing)|hid|hidden"
+    r"|ready|loaded|tied|counted|found)\b[^.!?\n]{0,30}?\b(?:pills?|tablets?|rope|noose|gun"
+    r"|pistol|rifle|bullets?|razors?|blades?|knife|poison|bleach|pesticides?|sleeping pills"
+    r"|painkillers|meds|medications?|insulin|helium|charcoal)\b",
     _F,
 )
 _TIME = re.compile(
-    r"\b(?:tonight|today|tomorrow|this (?:weekend|evening|morning|afternoon|week|time)|right now|in (?:an|a few|\d+) (?:hours?|minutes?)"
-    r"|when (?:everyone|they|my (?:parents|family|wife|husband)) (?:is |are )?(?:asleep|sleeps?|leaves?|gone)|before (?:morning|sunrise|dawn)"
-    r"|after (?:work|school|this|they leave|everyone leaves))\b",
+    r"\b(?:tonight|today|tomorrow|this (?:weekend|evening|morning|afternoon|week|time)"
+    r"|right now|in (?:an|a few|\d+) (?:hours?|minutes?)|when (?:everyone|they|my (?:parents"
+    r"|family|wife|husband)) (?:is |are )?(?:asleep|sleeps?|leaves?|gone)|before (?:morning"
+    r"|sunrise|dawn)|after (?:work|school|this|they leave|everyone leaves))\b",
     _F,
 )
 _PREPARATION = re.compile(
-    r"\b(?:(?:wrote|written|writing|left|finished) (?:a |my |the )?(?:suicide |goodbye |last )?(?:note|letter)s?"
-    r"|goodbye (?:notes?|letters?)|(?:gave|giving|give) away (?:my|all)|said (?:my )?goodbyes?|saying goodbye to (?:everyone|everybody|you all|my)"
-    r"|(?:updated|wrote|made|finished) my will|this is (?:my|the) last (?:message|post|time)|goodbye (?:forever|everyone|world|cruel world)"
-    r"|(?:deleted|deleting) (?:all )?my (?:accounts|social media)|put my affairs in order|won'?t be (?:here|around) (?:tomorrow|much longer|anymore))\b",
+    r"\b(?:(?:wrote|written|writing|left|finished) (?:a |my |the )?(?:suicide |goodbye "
+    r"|last )?(?:note|letter)s?|goodbye (?:notes?|letters?)|(?:gave|giving|give) away (?:my"
+    r"|all)|said (?:my )?goodbyes?|saying goodbye to (?:everyone|everybody|you all|my)"
+    r"|(?:updated|wrote|made|finished) my will|this is (?:my|the) last (?:message|post|time)"
+    r"|goodbye (?:forever|everyone|world|cruel world)|(?:deleted"
+    r"|deleting) (?:all )?my (?:accounts|social media)|put my affairs in order"
+    r"|won'?t be (?:here|around) (?:tomorrow|much longer|anymore))\b",
     _F,
 )
 _ATTEMPT = re.compile(
-    r"\b(?:took|taken|swallowed|downed|ingested|took like) (?:all|every|a (?:bunch|handful|bottle|lot)|the (?:whole|entire|rest)|\d+|too many|an overdose|way too many)\b"
-    r"|\bi(?:'ve| have)? (?:just )?(?:overdosed|od'?d)\b"
-    r"|\b(?:standing|sitting|am|i'?m) on (?:the|a|top of the|top of a) (?:edge|ledge|bridge|roof|railing|tracks)\b"
-    r"|\b(?:rope|noose) (?:is )?(?:around my neck|ready|tied)\b|\bbleeding (?:out|a lot|heavily)\b|\bcut (?:too )?deep\b"
-    r"|\bcan'?t stop the bleeding\b|\bslit my wrists?\b|\bit'?s (?:already )?too late\b|\bthe pills are (?:kicking|starting)\b",
+    r"\b(?:took|taken|swallowed|downed|ingested|took like) (?:all|every|a (?:bunch|handful"
+    r"|bottle|lot)|the (?:whole|entire|rest)|\d+|too many|an overdose|way too many)\b"
+    r"|\bi(?:'ve| have)? (?:just )?(?:overdosed|od'?d)\b|\b(?:standing|sitting|am"
+    r"|i'?m) on (?:the|a|top of the|top of a) (?:edge|ledge|bridge|roof|railing|tracks)\b"
+    r"|\b(?:rope|noose) (?:is )?(?:around my neck|ready|tied)\b|\bbleeding (?:out|a lot"
+    r"|heavily)\b|\bcut (?:too )?deep\b|\bcan'?t stop the bleeding\b|\bslit my wrists?\b"
+    r"|\bit'?s (?:already )?too late\b|\bthe pills are (?:kicking|starting)\b",
     _F,
 )
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
 _SELF_SUBJECT = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|myself)\b", _F)
 _OTHER_WORDS = re.compile(
-    r"\b(?:he|she|they|his|her|their|him|them|my (?:friend|best friend|brother|sister|mom|mum|dad|son|daughter"
-    r"|partner|boyfriend|girlfriend|wife|husband|roommate|cousin|classmate|coworker|student|patient|client))\b",
+    r"\b(?:he|she|they|his|her|their|him|them|my (?:friend|best friend|brother|sister|mom|mum"
+    r"|dad|son|daughter|partner|boyfriend|girlfriend|wife|husband|roommate|cousin|classmate"
+    r"|coworker|student|patient|client))\b",
     _F,
 )
 
@@ -187,14 +207,14 @@ def _classify(sentence: str, start: int, fiction: bool) -> str:
     before = sentence[max(0, start - 60) : start]
     if _NEGATION.search(before):
         return "negated"
-    if fiction or _QUOTED_SPAN(sentence, start):
+    if fiction or _in_quotes(sentence, start):
         return "fiction"
     if _PAST.search(sentence) and (not _PRESENT.search(sentence) or _RECOVERED.search(sentence)):
         return "past"
     return "live"
 
 
-def _QUOTED_SPAN(sentence: str, pos: int) -> bool:  # noqa: N802 - reads like a predicate
+def _in_quotes(sentence: str, pos: int) -> bool:
     return any(m.start() < pos < m.end() for m in _QUOTED.finditer(sentence))
 
 

@@ -90,14 +90,19 @@ def _split(
     findings = [find(t) for t in texts]
     emb = cache.embed(embedder, texts, label=label)
     return _Split(
-        texts, findings, features(emb, findings), records, slices, [Level(r["level"]) for r in records]
+        texts,
+        findings,
+        features(emb, findings),
+        records,
+        slices,
+        [Level(r["level"]) for r in records],
     )
 
 
 def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
     results = [combine(p, f, model) for p, f in zip(proba, split.findings, strict=True)]
     out = []
-    for r, (a, b) in zip(split.records, split.turn_slices, strict=True):
+    for a, b in split.turn_slices:
         turns = [Turn(i, results[i]) for i in range(a, b)]
         out.append(combine_turns(turns, recency_decay=0.6, sticky_turns=4).level)
     return out
@@ -161,7 +166,8 @@ def train(cfg: TrainConfig) -> DistressModel:
         score, info = _tune_offsets(model, dev, proba)
         cfg.log(
             f"  dev: objective {score:.4f} macro-F1 {info['macro_f1']:.4f} "
-            f"crisis recall {info['crisis_recall']:.4f} false-crisis {info['false_crisis_rate']:.4f} "
+            f"crisis recall {info['crisis_recall']:.4f} "
+            f"false-crisis {info['false_crisis_rate']:.4f} "
             f"T={model.temperature:.2f} offsets={model.offsets.tolist()}"
         )
         if score > best_score:

@@ -35,12 +35,14 @@ _AFFIRM = re.compile(
     re.IGNORECASE,
 )
 _ASKS_SUICIDE = re.compile(
-    r"\b(?:suicid\w*|kill(?:ing)? yourself|end(?:ing)? your life|take your (?:own )?life|want(?:ing)? to die"
+    r"\b(?:suicid\w*|kill(?:ing)? yourself|end(?:ing)? your life|take your (?:own )?life"
+    r"|want(?:ing)? to die"
     r"|hurt(?:ing)? yourself|harm(?:ing)? yourself|not (?:wanting to )?be (?:here|alive))\b[^?]*\?",
     re.IGNORECASE,
 )
 _ASKS_PLAN = re.compile(
-    r"\b(?:a plan|how you would|the means|access to|when you (?:would|might|plan)|tonight)\b[^?]*\?",
+    r"\b(?:a plan|how you would|the means|access to|when you (?:would|might|plan)|tonight)"
+    r"\b[^?]*\?",
     re.IGNORECASE,
 )
 
@@ -79,9 +81,7 @@ def combine_turns(turns: Sequence[Turn], *, recency_decay: float, sticky_turns: 
         level, extra = context_level(t)
         r = t.result
         score = r.score if level is r.level else RULE_CONFIDENCE["suicidal"]
-        per_turn.append(
-            TurnAssessment(t.index, level, score, r.subject, r.signals + extra)
-        )
+        per_turn.append(TurnAssessment(t.index, level, score, r.subject, r.signals + extra))
         levels.append(level)
         severities.append(r.severity if level is r.level else float(level.rank))
     n = len(turns)
@@ -98,8 +98,10 @@ def combine_turns(turns: Sequence[Turn], *, recency_decay: float, sticky_turns: 
     signals: list[Signal] = list(per_turn[best_i].signals)
     score = per_turn[best_i].score
     last = turns[-1].result.findings
-    if best is Level.HIGH and why == "sticky" and (
-        last.plan or last.means or last.preparation or last.time_frame
+    if (
+        best is Level.HIGH
+        and why == "sticky"
+        and (last.plan or last.means or last.preparation or last.time_frame)
     ):
         best = Level.IMMINENT
         score = RULE_CONFIDENCE["imminent"]
