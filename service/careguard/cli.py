@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "careguard.commands.redact",
     "careguard.commands.eval_pii",
     "careguard.commands.eval",
+    "careguard.commands.train_distress",
     "careguard.commands.policy",
     "careguard.commands.openapi",
     "careguard.commands.report",
