@@ -110,7 +110,7 @@ RULES: tuple[Rule, ...] = (
             re.compile(r"\b(?:slit|slitting|cut|cutting|slash|slashing)\s+(?:your|my|the|their)"
                        r"\s+(?:wrists?|veins?|throat)\b", _I),
             re.compile(r"\bhang(?:ing)?\s+(?:yourself|myself|themselves)\b", _I),
-            re.compile(r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|your|my)\s+(?:\w+\s+)?"
+            re.compile(r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|your|my)\s+(?:\w+\s+){0,3}"
                        r"(?:bridge|building|roof|rooftop|cliff|balcony|window|tower|ledge)\b", _I),
             re.compile(r"\b(?:step|stepping|jump|jumping|lie|lying)\s+in\s+front\s+of\s+(?:a|the)"
                        r"\s+(?:\w+\s+)?(?:train|bus|car|truck|lorry)\b", _I),
@@ -239,6 +239,8 @@ class ReplyChecker:
         """Check a whole reply."""
         stream = self.stream()
         out = stream.feed(text) + stream.finish()
+        if stream.findings and self.action is ReplyAction.REPLACE:
+            out = self.safe_reply  # a whole reply can be swapped whole (a stream cannot)
         return CheckResult(passed=not stream.findings, findings=stream.findings, text=out)
 
     def stream(self) -> SentenceChecker:
