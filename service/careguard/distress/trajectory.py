@@ -5,7 +5,8 @@
 - Recency: an older turn's level counts for ``rank * recency_decay ** age`` (rounded), so a
   ``moderate`` two turns back still holds the conversation at ``low``.
 - Stickiness: a ``high``/``imminent`` disclosure holds the conversation at that level for
-  ``sticky_turns`` further user turns, whatever they say ("ok thanks", "never mind").
+  ``sticky_turns`` further user turns, whatever they say ("ok thanks", "never mind"), and
+  only then starts to fade with recency.
 - A ``high`` conversation whose newest turn names a plan, means, a time frame or
   preparation ("I bought a rope") becomes ``imminent``, even without suicidal words in
   that turn.
@@ -91,7 +92,8 @@ def combine_turns(turns: Sequence[Turn], *, recency_decay: float, sticky_turns: 
         if level >= Level.HIGH and age <= sticky_turns:
             candidate, reason = level, "sticky" if age else "latest"
         else:
-            candidate = Level.from_rank(int(level.rank * recency_decay**age + 0.5))
+            faded = max(0, age - sticky_turns) if level >= Level.HIGH else age
+            candidate = Level.from_rank(int(level.rank * recency_decay**faded + 0.5))
             reason = "latest" if age == 0 else "recency"
         if candidate > best or (candidate == best and candidate is not Level.NONE):
             best, best_i, why = candidate, i, reason

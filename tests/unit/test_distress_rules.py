@@ -1,0 +1,56 @@
+"""The rules flag live, negated, idiomatic, past, fictional and third-party mentions and
+imminence markers."""
+
+from __future__ import annotations
+
+import pytest
+
+from careguard.distress.normalize import normalize
+from careguard.distress.rules import find
+
+_FLAGS = (
+    "live_self", "live_other", "negated", "idiom", "past", "fiction", "self_harm",
+    "plan", "means", "time_frame", "preparation", "attempt",
+)  # fmt: skip
+
+
+def _on(text: str) -> set[str]:
+    f = find(normalize(text))
+    return {name for name in _FLAGS if getattr(f, name)}
+
+
+@pytest.mark.parametrize(
+    ("text", "flags"),
+    [
+        ("I want to kill myself", {"live_self"}),
+        ("I'm not suicidal, just tired", {"negated"}),
+        ("I would never kill myself", {"negated"}),
+        ("I don't know, I just want to die", {"live_self"}),
+        ("this exam is killing me", {"idiom"}),
+        ("I'm dying laughing", {"idiom"}),
+        ("kill me now lol", {"idiom"}),
+        ("I want to die lol this homework", {"idiom"}),
+        ("Years ago I wanted to die, but I'm much better now", {"past"}),
+        ("I used to be happy but now I want to die", {"live_self"}),
+        ("My friend told me she wants to kill herself", {"live_other"}),
+        ("my brother has been suicidal for months", {"live_other"}),
+        ("I'm writing a story where the main character wants to kill himself", {"fiction"}),
+        ("Suicide prevention week starts Monday", set()),
+        ("I've been cutting myself again", {"self_harm"}),
+        ("I have a plan to kill myself", {"live_self", "plan"}),
+        ("I don't have a plan", set()),
+        ("I have the pills and I'm going to take them tonight", {"means", "time_frame"}),
+        ("I wrote my goodbye letters", {"preparation"}),
+        ("I just took all my pills", {"attempt"}),
+        ("never mind, forget it", set()),
+    ],
+)
+def test_rule_flags(text: str, flags: set[str]) -> None:
+    """Each sentence raises exactly the expected rule flags."""
+    assert _on(text) == flags
+
+
+def test_long_message_is_fast_enough() -> None:
+    """A 100,000-character message is handled (no catastrophic backtracking)."""
+    text = ("I am not sure what to say about all this " * 2500)[:100_000]
+    assert find(text).live_self is False
