@@ -55,7 +55,7 @@ def test_yes_to_a_question_about_suicide_is_high() -> None:
 
 def test_yes_to_a_question_about_a_plan_is_imminent() -> None:
     """A yes to 'do you have a plan to end your life?' is imminent."""
-    turn = Turn(2, _r(N), "yeah IMM do", "Do you have a plan to end your life?")
+    turn = Turn(2, _r(N), "yeah I do", "Do you have a plan to end your life?")
     assert combine_turns([turn], recency_decay=0.6, sticky_turns=4).level is IMM
 
 
