@@ -27,6 +27,9 @@ COMMAND_MODULES = (
     "careguard.commands.policy",
     "careguard.commands.openapi",
     "careguard.commands.report",
+    "careguard.commands.toxicity",
+    "careguard.commands.models",
+    "careguard.commands.train_toxicity",
 )
 
 
