@@ -60,7 +60,7 @@ def test_yes_to_a_question_about_a_plan_is_imminent() -> None:
 
 
 def test_means_after_a_disclosure_is_imminent() -> None:
-    """'IMM bought a rope' after a high disclosure makes the conversation imminent."""
+    """'I bought a rope' after a high disclosure makes the conversation imminent."""
     turns = [Turn(0, _r(H)), Turn(2, _r(L, means=True))]
     assert combine_turns(turns, recency_decay=0.6, sticky_turns=4).level is IMM
 
