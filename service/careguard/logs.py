@@ -39,6 +39,7 @@ __all__ = [
     "configure_logging",
     "new_request_id",
     "request_id_var",
+    "uvicorn_log_config",
 ]
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -160,3 +161,27 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
         logger.handlers = []
         logger.propagate = True
     return handler
+
+
+def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn (``uvicorn.run(log_config=...)``): every
+    record through :class:`JsonFormatter` with the request id. uvicorn applies it in each
+    worker process too."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["request_id"],
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json": handler},
+        "root": {"handlers": ["json"], "level": level.upper()},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }

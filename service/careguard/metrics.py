@@ -80,7 +80,9 @@ CHANNELS = frozenset({"phone", "sms", "chat", "whatsapp", "web"})
 CHECKS = frozenset({"safe_messaging", "toxicity", "resources"})
 ACTIONS = frozenset({"annotate", "rewrite", "replace", "append_resources"})
 ESCALATION_OUTCOMES = frozenset({"sent", "failed", "skipped"})
-UPSTREAM_ERROR_KINDS = frozenset({"unavailable", "timeout", "bad_response", "status", "error"})
+UPSTREAM_ERROR_KINDS = frozenset(
+    {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
+)
 FAILURE_MODES = frozenset({"closed", "open"})
 _LEVELS = frozenset(level.value for level in LEVELS)
 

@@ -91,3 +91,20 @@ def test_access_log_keeps_method_and_status_only(logged: io.StringIO) -> None:
     assert (line["method"], line["status"]) == ("POST", 200)
     assert "203.0.113.9" not in logged.getvalue()
     assert CANARY_EMAIL not in logged.getvalue()
+
+
+def test_uvicorn_log_config_routes_through_the_formatter() -> None:
+    """The dictConfig for uvicorn installs the JSON formatter with the request-id filter."""
+    import logging.config
+
+    from careguard.logs import JsonFormatter, uvicorn_log_config
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig(uvicorn_log_config("warning"))
+        (handler,) = root.handlers
+        assert isinstance(handler.formatter, JsonFormatter)
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers, root.level = saved[0], saved[1]
