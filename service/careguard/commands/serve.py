@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
+import tempfile
 from typing import Any
 
+from careguard.audit import AUDIT_KEY_ENV, AUDIT_PATH_ENV
+from careguard.logs import uvicorn_log_config
+from careguard.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
 from careguard.policy import load_policy
 from careguard.settings import ServeSettings, add_arguments
 
@@ -22,6 +27,9 @@ def register(sub: Any) -> None:
     p.add_argument("--log-level", default=os.environ.get("CAREGUARD_LOG_LEVEL", "info"),
                    choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn log level [CAREGUARD_LOG_LEVEL]")
+    p.add_argument("--audit-path", default=None, metavar="FILE",
+                   help="append the PII-free audit trail (JSON Lines) here; '-' for stdout "
+                        "[CAREGUARD_AUDIT_PATH]")
     p.set_defaults(handler=_serve)
 
 
@@ -31,9 +39,26 @@ def _serve(args: argparse.Namespace) -> int:
     settings = ServeSettings.from_args(args)
     load_policy(settings.policy)  # a bad policy stops here, with a one-line error
     settings.to_env(os.environ)  # workers (and this process) read the same settings + key
+    _observability_env(args, settings.workers)
     uvicorn.run(
         "careguard.proxy.app:create_app_from_env", factory=True, host=settings.host,
         port=settings.port, workers=settings.workers, log_level=args.log_level,
         access_log=False, proxy_headers=False, server_header=False,
+        log_config=uvicorn_log_config(args.log_level),
     )
     return 0
+
+
+def _observability_env(args: argparse.Namespace, workers: int) -> None:
+    """Audit path, audit key and the metrics directory for the workers (via the environment).
+
+    Several workers share one audit key (so conversation hashes agree) and one
+    prometheus-client multiprocess directory (emptied here, before they start).
+    """
+    if args.audit_path:
+        os.environ[AUDIT_PATH_ENV] = args.audit_path
+    if workers > 1 and not os.environ.get(AUDIT_KEY_ENV):
+        os.environ[AUDIT_KEY_ENV] = secrets.token_hex(32)
+    if workers > 1 or os.environ.get(MULTIPROC_ENV):
+        directory = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="careguard-metrics-")
+        prepare_multiprocess_dir(directory)
