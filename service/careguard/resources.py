@@ -176,6 +176,7 @@ def display_url(url: str) -> str:
     return host + path if host else url
 
 
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 _AT_PATH = re.compile(r"^(?P<msg>.*?)(?: - at (?:`key` in )?`(?P<path>\$[^`]*)`)?$", re.S)
 _VERIFIED_RANK = {"two-sources": 0, "one-source": 1}
 
@@ -201,7 +202,8 @@ class ResourceDirectory:
         """Load and validate a directory file; a bad file raises :class:`PolicyError`."""
         source = str(path)
         try:
-            data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
+            data: Any = yaml.load(text, Loader=_LOADER)  # a safe loader (C or Python)
         except OSError as exc:
             raise PolicyError(source, f"cannot read file ({exc.strerror})") from None
         except (UnicodeDecodeError, yaml.YAMLError):

@@ -1,0 +1,73 @@
+"""Per-turn cost of the intervention and reply-check stages (no models involved).
+
+Prints the median and p99 of: planning a turn, rendering the system block, checking that a
+reply has resources, checking a ~760-character reply whole and as a stream of 20-character
+deltas, and loading the directory once.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from careguard.assessment import Assessment
+from careguard.interventions import Interventions, reply_has_resources, system_block
+from careguard.levels import Level
+from careguard.output_checks import ReplyChecker
+from careguard.policy import load_policy
+
+REPLY = (
+    "I'm really sorry you're feeling this way, and I'm glad you told me. It sounds like "
+    "everything has been piling up: work, your relationship, and a sense that nothing has "
+    "purpose right now. That's a lot for anyone to carry. Are you having thoughts of ending "
+    "your life? It's okay to tell me; I'm here to listen without judgement. If things feel "
+    "like too much, you can call Samaritans free on 116 123 at any time, or text SHOUT to "
+    "85258. Would it help to think about one small thing that could make tonight a little "
+    "easier, like being near someone you trust? I'm an AI, not a counsellor, but I'm here and "
+    "I'd like to keep talking with you. What has helped you get through hard days before? "
+    "Even something very small counts. You don't have to figure it all out at once. "
+)
+
+def _time(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    samples: list[float] = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append((time.perf_counter_ns() - t0) / 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def _stream(checker: ReplyChecker) -> str:
+    s = checker.stream()
+    out = [s.feed(REPLY[i:i + 20]) for i in range(0, len(REPLY), 20)]
+    return "".join(out) + s.finish()
+
+
+def main() -> None:
+    loaded = load_policy()
+    t0 = time.perf_counter()
+    ints = Interventions.from_policy(loaded)
+    load_ms = (time.perf_counter() - t0) * 1000
+    high = Assessment(Level.HIGH, 0.9, "stable", "self")
+    plan = ints.plan_for(high, loaded.policy, None, "GB")
+    checker = ReplyChecker()
+    size = f"{len(REPLY)} chars"
+    rows = [
+        ("plan_for (high, GB)", lambda: ints.plan_for(high, loaded.policy, None, "GB")),
+        ("system_block", lambda: system_block(plan)),
+        (f"reply_has_resources ({size})", lambda: reply_has_resources(REPLY, plan)),
+        (f"ReplyChecker.check ({size})", lambda: checker.check(REPLY)),
+        (f"SentenceChecker, 20-char deltas ({size})", lambda: _stream(checker)),
+    ]
+    print(f"directory + guidelines load (once, at start-up): {load_ms:.1f} ms")
+    print(f"{'operation':42} {'median ms':>10} {'p99 ms':>10}")
+    for name, fn in rows:
+        fn()  # warm caches
+        med, p99 = _time(fn, 2000)
+        print(f"{name:42} {med:10.3f} {p99:10.3f}")
+
+
+if __name__ == "__main__":
+    main()
