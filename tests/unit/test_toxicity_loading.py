@@ -60,7 +60,12 @@ def _tokenizer_files(arch: str, out: Path) -> None:
         (out / "sentencepiece.bpe.model").write_bytes(spm)
     else:
         spm = _sentencepiece(
-            26, pad_id=0, unk_id=1, bos_id=-1, eos_id=-1, user_defined_symbols=["[CLS]", "[SEP]", "[MASK]"]
+            26,
+            pad_id=0,
+            unk_id=1,
+            bos_id=-1,
+            eos_id=-1,
+            user_defined_symbols=["[CLS]", "[SEP]", "[MASK]"],
         )
         (out / "spiece.model").write_bytes(spm)
 

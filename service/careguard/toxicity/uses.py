@@ -24,9 +24,9 @@ _NEG = (
     r"disgusting|disgrace|ugly|fat|hopeless|unlovable|broken|trash|garbage|rubbish|"
     r"(?:piece|pile|sack|bag) of (?:shit|crap|garbage|trash|sh\*t|s\*\*t)|"
     r"waste of (?:space|air|life)|"
-    r"mess|joke|fuck ?up|screw ?up|fraud|nobody|nothing|retard(?:ed)?|freak|bitch|"
+    r"mess|joke|fuck[-\s]*up|screw[-\s]*up|fraud|nobody|nothing|retard(?:ed)?|freak|bitch|"
     r"(?:a )?(?:fucking |total |complete |utter )?(?:failure|disappointment|embarrassment)"
-)
+).replace(" ", r"\s+")  # the patterns below are verbose (re.X): spaces must be explicit
 _SELF_HOSTILITY = re.compile(
     rf"""
     \bi\s+(?:really\s+|just\s+|fucking\s+|so\s+|kinda\s+|honestly\s+)*

@@ -1,0 +1,49 @@
+"""Self-directed hostility patterns used to tell distress from abuse (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from careguard.toxicity.uses import self_directed_spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hate myself",
+        "i really hate my life",
+        "I'm a worthless piece of shit",
+        "im such a failure",
+        "I am a burden to everyone",
+        "I feel like a complete waste of space",
+        "what's wrong with me",
+        "I deserve to suffer",
+        "I ruin everything",
+    ],
+)
+def test_first_person_self_hostility_is_found(text: str) -> None:
+    """First-person hostility towards oneself is recognised."""
+    assert self_directed_spans(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are a worthless piece of shit",
+        "I hate you",
+        "I hate Mondays",
+        "he is such a failure",
+        "I am happy with my work",
+        "I'm going to the library",
+    ],
+)
+def test_hostility_at_others_or_none_is_not_self_directed(text: str) -> None:
+    """Hostility at others, or no hostility, is not read as self-directed."""
+    assert self_directed_spans(text) == []
+
+
+def test_spans_are_offsets_into_the_text() -> None:
+    """Spans are (start, end) offsets that cover the self-directed phrase."""
+    text = "Honestly? I hate myself today."
+    ((start, end),) = self_directed_spans(text)
+    assert text[start:end] == "I hate myself"
