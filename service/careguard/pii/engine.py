@@ -65,8 +65,8 @@ def build_analyzer(
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
+    from careguard.pii.recognizers import EXTRA_RECOGNIZERS
     from careguard.pii.recognizers.email import OfflineEmailRecognizer
-    from careguard.pii.recognizers.street_address import StreetAddressRecognizer
 
     nlp_engine = SpacyNlpEngine(
         models=[{"lang_code": language, "model_name": model}],
@@ -89,7 +89,8 @@ def build_analyzer(
     registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(OfflineEmailRecognizer(supported_language=language))
-    registry.add_recognizer(StreetAddressRecognizer(supported_language=language))
+    for extra in EXTRA_RECOGNIZERS:
+        registry.add_recognizer(extra(supported_language=language))
     wanted = set(entities)
     registry.recognizers = [
         r for r in registry.recognizers if wanted.intersection(r.supported_entities)

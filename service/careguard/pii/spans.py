@@ -115,9 +115,9 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Merge overlapping findings into one span each, sorted by start.
 
     A group of overlapping findings becomes the union of their spans (so no part of any value
-    is left uncovered). Its type is that of the finding that contains all the others when there
-    is one ("221 Baker Street" wins over "Baker" as PERSON), else of the highest score (then the
-    longest, then the earliest); the score is that finding's score.
+    is left uncovered). Its type and score come from one finding: a pattern-based type before an
+    NER type ("221 Baker Street" as STREET_ADDRESS wins over "Baker" as PERSON), then one that
+    spans the whole group, then the highest score, the longest, the earliest.
     """
     ordered = sorted(findings)
     merged: list[Finding] = []
@@ -136,12 +136,25 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     return merged
 
 
+# Types found by a language model's NER; in a group of overlapping findings a pattern-based
+# type (an address, a phone number, ...) is the better description of the whole span.
+NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
+
+
 def _merge(group: list[Finding]) -> Finding:
     if len(group) == 1:
         return group[0]
     start = min(f.start for f in group)
     end = max(f.end for f in group)
-    covering = [f for f in group if f.start == start and f.end == end]
-    pool = covering or group
-    best = max(pool, key=lambda f: (f.score, f.end - f.start, -f.start, f.entity_type))
+    best = max(
+        group,
+        key=lambda f: (
+            f.entity_type not in NER_TYPES,
+            f.start == start and f.end == end,
+            f.score,
+            f.end - f.start,
+            -f.start,
+            f.entity_type,
+        ),
+    )
     return Finding(start, end, best.entity_type, best.score)

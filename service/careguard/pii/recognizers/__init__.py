@@ -1,1 +1,18 @@
 """Recognizers presidio lacks or gets wrong, one per module."""
+
+from careguard.pii.recognizers.card_number import CardNumberRecognizer
+from careguard.pii.recognizers.location_context import LocationContextRecognizer
+from careguard.pii.recognizers.person_context import PersonContextRecognizer
+from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
+from careguard.pii.recognizers.street_address import StreetAddressRecognizer
+
+__all__ = ["EXTRA_RECOGNIZERS"]
+
+EXTRA_RECOGNIZERS = (
+    StreetAddressRecognizer,
+    CardNumberRecognizer,
+    PhoneContextRecognizer,
+    PersonContextRecognizer,
+    LocationContextRecognizer,
+)
+"""Added to presidio's predefined recognizers (the offline email one replaces presidio's)."""

@@ -5,16 +5,15 @@ general address grammar, not samples: a house number before capitalised words en
 street-type word ("221B Baker Street", "615 Benedum Drive, Apt. 4"), a continental street name
 with its street-type ending and a number after it ("Vesterskovvej 79", "Feldstrasse 42"), a
 street-type word first with a number on either side ("63 Rue de Kairouan", "Avenida Pedro
-Ulisses 888"), unit designators ("Suite 408") and post-office / military boxes. Capitalisation
-is required for the name words, so "5 miles down the road" is not an address.
+Ulisses 888"), unit designators ("Suite 408"), post-office / military boxes, a house number and
+a name after a lead-in such as "lives at", and an address line of the form number - name -
+number when an address word is near. Capitalisation is required for the name words of the
+street-type patterns, so "5 miles down the road" is not an address.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
 
 __all__ = ["PATTERNS", "StreetAddressRecognizer"]
 
@@ -46,95 +45,95 @@ _ENDINGS = (
 _PREFIXES = (
     "Rue|Avenue|Avenida|Av\\.|Rua|Via|Viale|Vicolo|Calle|Carrer|Camino|Paseo|Plaza|Piazza|"
     "Corso|Largo|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Travessa|Praça|Rambla|Ronda|"
-    "ul\\.|ulica|Ulica|Strada|Jalan|Jl\\."
+    "ul\\.|ulica|Ulica|Strada|Jalan|Jl\\.|Avda\\.|C/|Str\\."
 )
 _SEPARATE_ENDINGS = "gate|gata|vej|vei|veien|weg|straat|laan|tie|katu|utca|ulica|út"
 _HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm)\.?\s*#?\s*\d{1,5}[A-Za-z]?"
 _TAIL = rf"(?:,?[ \t]+(?:{_UNIT}|\#\s*\d{{1,5}}))*"
 _DIRECTION = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?"
+_NAME_LINE = r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
 _LOWER_LINK = "de|del|la|le|les|des|du|da|do|dos|das|di|della|von|van|der|den|am|an|zum|zur"
+_CAP_NAME = rf"{_WORD}(?:[ \t]+(?:{_LOWER_LINK}|{_WORD})){{0,3}}"
 
-PATTERNS: tuple[tuple[str, str, float], ...] = (
-    (
+# Phrases after which an address follows in running text ("lives at 92597 Jahu 80, Liiva").
+_LEAD_IN = (
+    r"(?:lives?|living|stay(?:s|ing)?|located|moved|deliver(?:ed)?|sent|send|arrived|return|"
+    r"taxi|ship(?:ped)?|mail(?:ed)?|come|go|went|drive|is|am|are)\s+(?:at|on|to)|"
+    r"address(?:\s+is|:)|new\s+address\s+is"
+)
+
+PATTERNS: tuple[RegexPattern, ...] = (
+    RegexPattern(
         "house number, name, street type",
         rf"\b{_HOUSE},?\s+{_DIRECTION}(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
         rf"(?:{_SUFFIXES})\b\.?{_TAIL}",
         0.65,
     ),
-    (
+    RegexPattern(
         "street name with ending, house number",
         rf"\b(?:{_HOUSE}\s+)?[{_UP}][\w'’-]*(?:{_ENDINGS})\s*{_HOUSE}\b{_TAIL}",
         0.6,
     ),
-    (
+    RegexPattern(
         "name, separate street type, house number",
         rf"\b[{_UP}][\w'’-]+\s+(?:{_SEPARATE_ENDINGS})\s+{_HOUSE}\b{_TAIL}",
         0.6,
     ),
-    (
+    RegexPattern(
         "house number, street type, name",
         rf"\b{_HOUSE},?\s+(?:{_PREFIXES})\s+(?:(?:{_LOWER_LINK}|{_WORD})\s+){{0,4}}{_WORD}"
-        rf"{_TAIL}",
+        rf"(?:\s+{_HOUSE}\b)?{_TAIL}",
         0.6,
     ),
-    (
+    RegexPattern(
         "street type, name, house number",
-        rf"\b(?:{_PREFIXES})\s+(?:(?:{_LOWER_LINK}|{_WORD})\s+){{0,4}}{_WORD},?\s+{_HOUSE}\b"
+        rf"(?<!\w)(?:{_PREFIXES})\s+(?:(?:{_LOWER_LINK}|{_WORD})\s+){{0,4}}{_WORD},?\s+{_HOUSE}\b"
         rf"{_TAIL}",
         0.6,
     ),
-    ("unit", rf"\b{_UNIT}\b", 0.5),
-    (
+    RegexPattern(
+        "line of house number, name, house number",
+        rf"(?m)^[ \t]*(?:{_HOUSE}[ \t]+)?{_NAME_LINE}[ \t]+{_HOUSE}\.?{_TAIL}[ \t]*$",
+        0.0,
+        0.55,
+    ),
+    RegexPattern(
+        "house number, words, house number",
+        rf"\b{_HOUSE}[ \t]+{_CAP_NAME}[ \t]+{_HOUSE}\b\.?{_TAIL}",
+        0.4,
+        0.6,
+    ),
+    RegexPattern(
+        "address after a lead-in phrase",
+        rf"(?i:{_LEAD_IN})\s+({_HOUSE},?(?:[ \t]+{_HOUSE})?[ \t]+"
+        rf"(?:{_CAP_NAME}(?:[ \t]+{_HOUSE}\b\.?)?"
+        rf"|{_NAME_LINE}[ \t]+{_HOUSE}\b\.?){_TAIL})",
+        0.6,
+        group=1,
+    ),
+    RegexPattern("unit", rf"\b{_UNIT}\b", 0.5),
+    RegexPattern(
         "post-office or military box",
-        r"\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|(?:PSC|Unit|USNS\s+\w+|USNV\s+\w+|USS\s+\w+)"
-        r"(?:\s+\d{1,5})?,?\s+Box)\s+\d{1,6}(?:\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?",
+        r"(?i)\b(?:P\.?\s?O\.?\s?Box|Post\s*(?:Office\s*)?Box|PSC\s+\d{1,5},?\s+Box|"
+        r"Unit\s+\d{1,5},?\s+Box)\s+\d{1,6}(?:\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?",
+        0.7,
+    ),
+    RegexPattern(
+        "military ship address",
+        r"\b(?:USNS|USNV|USS|USCGC)\s+[A-Z][\w'’-]+\s+(?:FPO|APO|DPO)\s+(?:AA|AE|AP)\s+\d{5}",
         0.7,
     ),
 )
 
 
-class StreetAddressRecognizer(LocalRecognizer):
+class StreetAddressRecognizer(RegexRecognizer):
     """Finds street addresses with the patterns in :data:`PATTERNS`."""
 
     ENTITY = "STREET_ADDRESS"
     NAME = "StreetAddressRecognizer"
-
-    def __init__(self, *, supported_language: str = "en", **kwargs: Any) -> None:
-        self._patterns = [(name, re.compile(rx), score) for name, rx, score in PATTERNS]
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            name=self.NAME,
-            supported_language=supported_language,
-            context=["address", "live", "lives", "living", "street", "located", "apartment"],
-            **kwargs,
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled in the constructor."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-        if self.ENTITY not in entities:
-            return []
-        results: list[Any] = []
-        for name, rx, score in self._patterns:
-            for m in rx.finditer(text):
-                end = m.end()
-                while end > m.start() and text[end - 1] in " \t,":
-                    end -= 1
-                results.append(
-                    RecognizerResult(
-                        entity_type=self.ENTITY,
-                        start=m.start(),
-                        end=end,
-                        score=score,
-                        analysis_explanation=AnalysisExplanation(
-                            recognizer=self.NAME, original_score=score, pattern_name=name
-                        ),
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.NAME,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
-        return results
+    PATTERNS = PATTERNS
+    CONTEXT = (
+        "address", "live", "lives", "living", "street", "located", "apartment", "deliver",
+        "delivery", "ship", "mail", "moved", "suite", "apt", "unit",
+    )  # fmt: skip

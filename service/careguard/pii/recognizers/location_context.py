@@ -1,0 +1,44 @@
+"""Places that follow a phrase which announces a place.
+
+spaCy's small model misses place names in capitals ("KNIVSTA") and many foreign ones. People
+announce where they are or come from in regular ways: "I grew up in …", "originally from …",
+"we moved to …", "I'm in …". The capitalised words that follow are taken as a LOCATION unless
+they are a common word ("I'm in Pain").
+"""
+
+from __future__ import annotations
+
+import re
+
+from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
+from careguard.pii.recognizers._words import NOT_A_NAME
+
+__all__ = ["LocationContextRecognizer"]
+
+_UP = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
+_CAP = rf"[{_UP}][\w'’-]*"
+_LINK = "de|del|la|le|du|da|do|di|nad|pod|upon|on|am|an|im|sur|en|y"
+_PLACE = rf"{_CAP}(?:[ ]+(?:(?:{_LINK})[ ]+)?{_CAP}){{0,2}}(?!\w)"
+_ANNOUNCE = (
+    r"grew up in|born in|raised in|originally from|moved(?: here| back| away)? (?:from|to)|"
+    r"(?:i|we|they|he|she) (?:live|lived|lives|am living|are living) in|living in|"
+    r"returned to|(?:i'm|i am|we're|we are) (?:in|from)|home ?town(?: is|,)?|home city|"
+    r"city of|town of|travel(?:l?ed|l?ing)? to|visit(?:ed|ing)?|flew to|fly to|drove to|"
+    r"based in|relocated to|come from|comes from"
+)
+
+PATTERNS = (
+    RegexPattern("after a place phrase", rf"(?i:\b(?:{_ANNOUNCE}))[ ]+({_PLACE})", 0.65, group=1),
+)
+
+
+class LocationContextRecognizer(RegexRecognizer):
+    """Places announced by the phrases in :data:`PATTERNS`."""
+
+    ENTITY = "LOCATION"
+    NAME = "LocationContextRecognizer"
+    PATTERNS = PATTERNS
+
+    def validate(self, value: str) -> bool:
+        words = re.split(r"\s+", value)
+        return words[0].lower() not in NOT_A_NAME and words[-1].lower() not in NOT_A_NAME
