@@ -123,6 +123,8 @@ class Plan:
     escalate: bool
     note_template: str
     respond_template: str
+    corrections: tuple[tuple[str, str], ...] = ()
+    """Outdated numbers (digits) and their current replacements, for the reply checks."""
 
     @property
     def crisis(self) -> bool:
@@ -165,6 +167,7 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
         escalate=esc.webhook_url is not None and level > Level.NONE and level >= esc.min_level,
         note_template=g["note-other" if other else "note"],
         respond_template=g["respond-other" if other else "respond"],
+        corrections=directory.corrections(),
     )
 
 

@@ -8,7 +8,9 @@ Rules (each a fixed id; findings carry ids, never text):
 - ``suicide-as-solution``: suicide or death presented as an answer, relief or understandable
   ("ending it would be a relief", "everyone would be better off without you");
 - ``abandonment``: leaving the user alone ("I can't help you, goodbye", "this conversation is
-  over").
+  over");
+- ``outdated-number``: a crisis number the directory lists as outdated (an LLM's
+  ``1-800-273-8255``); always corrected to the current number, whatever the action.
 
 Sentences that refuse or negate ("I won't tell you how to end your life", "suicide is not the
 answer") are not flagged. The policy's ``reply_checks.action`` decides what a finding does:
@@ -22,6 +24,7 @@ sentence, holding back at most ``max_holdback_chars`` of an unfinished sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from careguard.policy import Policy, ReplyAction
 
 __all__ = [
     "ANNOTATION",
+    "OUTDATED_RULE",
     "RULES",
     "SAFE_REPLY",
     "CheckResult",
@@ -38,6 +42,7 @@ __all__ = [
     "ReplyChecks",
     "Rule",
     "SentenceChecker",
+    "correct_numbers",
     "findings_in",
 ]
 
@@ -192,6 +197,31 @@ def _rewrite(sentence: str) -> str:
     return text
 
 
+_DIGIT_SEP = r"[\s\-.()\u00a0\u2010-\u2015]*"
+_CUE = (r"(?P<cue>\b(?:call|dial|ring|text|phone|hotline|helpline|line|number|sms|on|at)\b"
+        r"[^\n.!?\d]{0,24})")
+OUTDATED_RULE = "outdated-number"
+
+
+@functools.lru_cache(maxsize=256)
+def _correction_re(needle: str) -> re.Pattern[str]:
+    """A pattern for an outdated number in any spacing. Short numbers (under 7 digits, e.g.
+    ``141``) only count after a cue such as "call" or "text", so "page 141" is left alone."""
+    if not needle.isdigit():
+        return re.compile(r"(?P<cue>)" + r"[\s\-]*".join(map(re.escape, needle.split("-"))), _I)
+    body = r"(?<![\d+])\+?" + _DIGIT_SEP.join(needle) + r"(?!\d)"
+    return re.compile((_CUE if len(needle) < 7 else r"(?P<cue>)") + body, _I)
+
+
+def correct_numbers(text: str, corrections: tuple[tuple[str, str], ...]) -> tuple[str, bool]:
+    """Replace outdated crisis numbers with the current ones; returns (text, changed)."""
+    changed = False
+    for needle, current in corrections:
+        text, n = _correction_re(needle).subn(r"\g<cue>" + current.replace("\\", ""), text)
+        changed = changed or n > 0
+    return text, changed
+
+
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
 
 
@@ -221,25 +251,31 @@ class ReplyChecker:
 
     def __init__(self, action: ReplyAction = ReplyAction.REWRITE, *,
                  max_holdback_chars: int = 400, safe_reply: str = SAFE_REPLY,
-                 annotation: str = ANNOTATION) -> None:
+                 annotation: str = ANNOTATION,
+                 corrections: tuple[tuple[str, str], ...] = ()) -> None:
         self.action = ReplyAction(action)
+        self.corrections = corrections
+        """Outdated crisis numbers and their replacements (``ResourceDirectory.corrections``):
+        always corrected, whatever the action, and reported as ``outdated-number``."""
         self.max_holdback_chars = max_holdback_chars
         self.safe_reply = safe_reply
         self.annotation = annotation
 
     @classmethod
-    def from_policy(cls, policy: Policy, *, safe_reply: str = SAFE_REPLY) -> ReplyChecker | None:
+    def from_policy(cls, policy: Policy, *, safe_reply: str = SAFE_REPLY,
+                    corrections: tuple[tuple[str, str], ...] = ()) -> ReplyChecker | None:
         """The checker the policy asks for, or None when safe-messaging checks are off."""
         rc = policy.reply_checks
         if not rc.safe_messaging:
             return None
-        return cls(rc.action, max_holdback_chars=rc.max_holdback_chars, safe_reply=safe_reply)
+        return cls(rc.action, max_holdback_chars=rc.max_holdback_chars, safe_reply=safe_reply,
+                   corrections=corrections)
 
     def check(self, text: str) -> CheckResult:
         """Check a whole reply."""
         stream = self.stream()
         out = stream.feed(text) + stream.finish()
-        if stream.findings and self.action is ReplyAction.REPLACE:
+        if stream.unsafe and self.action is ReplyAction.REPLACE:
             out = self.safe_reply  # a whole reply can be swapped whole (a stream cannot)
         return CheckResult(passed=not stream.findings, findings=stream.findings, text=out)
 
@@ -264,9 +300,18 @@ class SentenceChecker:
     def findings(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self._found))
 
+    @property
+    def unsafe(self) -> bool:
+        """A safe-messaging rule was broken (a corrected number alone is not unsafe)."""
+        return any(f != OUTDATED_RULE for f in self._found)
+
     def _emit(self, sentence: str, sep: str) -> str:
         if self.stopped:
             return ""
+        if self._c.corrections:
+            sentence, fixed = correct_numbers(sentence, self._c.corrections)
+            if fixed:
+                self._found.append(OUTDATED_RULE)
         ids = findings_in(sentence)
         if not ids:
             return sentence + sep
@@ -298,7 +343,7 @@ class SentenceChecker:
         """End of the reply (or of one text block): release what is held, checked."""
         held, self._held = self._held, ""
         out = self._emit(held, "") if held else ""
-        if (self._found and not self._annotated and not self.stopped
+        if (self.unsafe and not self._annotated and not self.stopped
                 and self._c.action is ReplyAction.ANNOTATE):
             self._annotated = True
             out += ("\n\n" if not out.endswith("\n") else "\n") + self._c.annotation
@@ -321,10 +366,14 @@ class ReplyChecks:
 
     def _for(self, plan: Plan | None) -> ReplyChecker:
         c = self.checker
-        if plan is None or not plan.ensure_resources or c.action is not ReplyAction.REPLACE:
+        if plan is None:
+            return c
+        crisis_replace = plan.ensure_resources and c.action is ReplyAction.REPLACE
+        if not crisis_replace and plan.corrections == c.corrections:
             return c
         return ReplyChecker(c.action, max_holdback_chars=c.max_holdback_chars,
-                            safe_reply=direct_response(plan), annotation=c.annotation)
+                            safe_reply=direct_response(plan) if crisis_replace else c.safe_reply,
+                            annotation=c.annotation, corrections=plan.corrections)
 
     def check_result(self, text: str, plan: Plan | None = None) -> CheckResult:
         return self._for(plan).check(text)

@@ -196,6 +196,15 @@ class ResourceDirectory:
         self._by_cc = {cc: tuple(rs) for cc, rs in by_cc.items()}
         if not self._by_cc.get(INTERNATIONAL):
             raise ValueError("the directory has no international (ZZ) entries")
+        by_id = {r.id: r for r in self.entries}
+        fixes: list[tuple[str, str]] = []
+        for o in self.outdated:
+            current = by_id.get(o.id)
+            if current is None or not current.phones:
+                continue
+            vanity = re.findall(r"\(([^)]*[A-Za-z][^)]*)\)", o.number)  # (1-800-273-TALK)
+            fixes += [(n, current.phones[0].display) for n in (*o.digits, *vanity)]
+        self._corrections = tuple(fixes)
 
     @classmethod
     def load(cls, path: str | Path) -> ResourceDirectory:
@@ -236,14 +245,16 @@ class ResourceDirectory:
     def _general(self, cc: str) -> tuple[Resource, ...]:
         return tuple(r for r in self._by_cc.get(cc, ()) if r.priority <= 2 or cc == INTERNATIONAL)
 
-    def for_country(self, code: str | None, audience: Audience = "self") -> tuple[Resource, ...]:
+    def for_country(self, code: str | None, audience: Audience = "self",
+                    *, default: str | None = None) -> tuple[Resource, ...]:
         """Lines for ``code`` best first (priority, two sources, 24/7, fresh); for
         ``audience="other"`` lines that also serve people worried about someone come first.
 
-        Specialised lines (priority 3) are left out. A code that is not assigned, or a country
-        without lines of its own, gets the international directories.
+        A missing or unassigned ``code`` falls back to ``default`` (the policy's
+        ``default_country``) when given. Specialised lines (priority 3) are left out. A country
+        without lines of its own gets the international directories.
         """
-        cc = normalize_country(code)
+        cc = normalize_country(code) or normalize_country(default)
         found = self._general(cc) if cc else ()
         if not found:
             found = self._general(INTERNATIONAL)
@@ -283,6 +294,12 @@ class ResourceDirectory:
             out.add(e.primary)
             out.update(e.numbers)
         return frozenset(s for s in out if len(s) >= 3)
+
+    def corrections(self) -> tuple[tuple[str, str], ...]:
+        """(outdated number -- digits, or a vanity form like ``1-800-273-TALK`` -- and the
+        current number of the line that replaced it), for correcting replies (an LLM's
+        ``1-800-273-8255`` becomes ``988``)."""
+        return self._corrections
 
     def never_shown(self) -> tuple[str, ...]:
         """Values that must never reach a user: outdated numbers and withheld (disputed) ones."""

@@ -13,6 +13,7 @@ from careguard.interventions import plan_for, reply_has_resources
 from careguard.levels import Level
 from careguard.output_checks import (
     ANNOTATION,
+    OUTDATED_RULE,
     RULES,
     SAFE_REPLY,
     ReplyChecker,
@@ -22,6 +23,7 @@ from careguard.output_checks import (
 )
 from careguard.policy import ReplyAction, load_policy
 from careguard.resources import ResourceDirectory
+from tests.unit.test_resources import OUTDATED_DIGITS, digits_in
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO.parent / "shared" / "examples" / "seed-conversation.json"
@@ -211,3 +213,56 @@ def test_replace_at_crisis_level_uses_direct_response_with_resources() -> None:
     checks = ReplyChecks.from_policy(policy)
     assert checks is not None
     assert reply_has_resources(checks.check("Goodbye.", plan), plan)
+
+
+@pytest.fixture(scope="module")
+def corrections() -> tuple[tuple[str, str], ...]:
+    return ResourceDirectory.load(REPO / "policies" / "resources.yaml").corrections()
+
+
+@pytest.mark.parametrize(
+    ("reply", "fixed"),
+    [
+        ("Call the Lifeline at 1-800-273-8255.", "Call the Lifeline at 988."),
+        ("Call 1-800-273-TALK any time.", "Call 988 any time."),
+        ("Call +1 (800) 273-8255.", "Call 988."),
+        ("In Brazil, call 141 any time.", "In Brazil, call 188 any time."),
+        ("In Korea, dial 1393.", "In Korea, dial 109."),
+    ],
+)
+@pytest.mark.parametrize("action", list(ReplyAction))
+def test_outdated_number_in_reply_is_corrected(
+    corrections: tuple[tuple[str, str], ...], action: ReplyAction, reply: str, fixed: str
+) -> None:
+    """An LLM's outdated crisis number becomes the current one under every action."""
+    result = ReplyChecker(action, corrections=corrections).check(reply)
+    assert (result.text, result.findings) == (fixed, (OUTDATED_RULE,))
+
+
+@pytest.mark.parametrize(
+    "reply", ["See page 141 of the report.", "The castle was built in 1393.", "Room 45645."]
+)
+def test_short_number_without_phone_cue_is_left_alone(
+    corrections: tuple[tuple[str, str], ...], reply: str
+) -> None:
+    """Short outdated numbers are only corrected after a cue like "call" or "text"."""
+    assert ReplyChecker(corrections=corrections).check(reply).text == reply
+
+
+@pytest.mark.parametrize("digits", OUTDATED_DIGITS)
+def test_every_outdated_number_is_corrected_in_replies(
+    corrections: tuple[tuple[str, str], ...], digits: str
+) -> None:
+    """No pinned outdated number survives the reply checks after "call"."""
+    out = ReplyChecker(corrections=corrections).check(f"Please call {digits} now.").text
+    assert not digits_in(out, digits)
+
+
+def test_plan_carries_corrections_to_the_stage() -> None:
+    """ReplyChecks corrects outdated numbers using the plan's corrections."""
+    loaded = load_policy(REPO / "policies" / "default.yaml")
+    plan = plan_for(Assessment(Level.LOW, 0.3, "stable", "self"), loaded.policy,
+                    ResourceDirectory.for_policy(loaded), "US")
+    checks = ReplyChecks.from_policy(loaded.policy)
+    assert checks is not None
+    assert checks.check("Call 1-800-273-8255.", plan) == "Call 988."

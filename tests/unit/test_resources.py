@@ -231,3 +231,29 @@ def test_directory_without_international_entries_is_rejected(tmp_path: Path) -> 
             "verified: two-sources, checked: '2026-01-01'}\n")
     with pytest.raises(PolicyError, match="international"):
         ResourceDirectory.load(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("outdated", "current"),
+    [("18002738255", "988"), ("1-800-273-TALK", "988"), ("141", "188"),
+     ("199284284", "02 2327 2327")],
+)
+def test_corrections_map_outdated_to_current_number(
+    directory: ResourceDirectory, outdated: str, current: str
+) -> None:
+    """Each outdated number maps to the current number of the line that replaced it."""
+    assert (outdated, current) in directory.corrections()
+
+
+def test_every_outdated_number_has_a_correction(directory: ResourceDirectory) -> None:
+    """Every pinned outdated number can be corrected in replies."""
+    assert {n for n, _ in directory.corrections()} >= set(OUTDATED_DIGITS)
+
+
+@pytest.mark.parametrize(("code", "first"), [("bogus", "gb-samaritans"), (None, "gb-samaritans"),
+                                             ("US", "us-988")])
+def test_for_country_uses_default_for_invalid_code(
+    directory: ResourceDirectory, code: str | None, first: str
+) -> None:
+    """for_country falls back to the given default country for a missing or invalid code."""
+    assert directory.for_country(code, default="GB")[0].id == first
