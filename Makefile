@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck unit bench soak schema openapi clean prometheus
+.PHONY: install run test lint typecheck unit bench soak schema openapi clean prometheus resources
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ prometheus:
 
 schema: install
 	$(BIN)/careguard policy schema > policies/schema.json
+
+# Regenerate the crisis-resource directory from ../shared/resources/crisis-lines.yaml.
+resources: install
+	$(BIN)/python tools/build_resources.py
 
 bench: install
 	$(BIN)/python -m benchmarks
