@@ -26,6 +26,7 @@ def _on(text: str) -> set[str]:
         ("I'm not suicidal, just tired", {"negated"}),
         ("I would never kill myself", {"negated"}),
         ("I don't know, I just want to die", {"live_self"}),
+        ("i m trying to not kill myself it is hard", {"live_self"}),
         ("this exam is killing me", {"idiom"}),
         ("I'm dying laughing", {"idiom"}),
         ("kill me now lol", {"idiom"}),

@@ -20,6 +20,7 @@ import numpy as np
 from careguard.assessment import Assessment, Signal
 from careguard.conversation import Message
 from careguard.distress.embedder import Embedder, TextEmbedder
+from careguard.distress.lexical import SparseRows, hashed
 from careguard.distress.message import MessageResult, combine
 from careguard.distress.model import Array, DistressModel
 from careguard.distress.normalize import normalize
@@ -106,7 +107,8 @@ class Assessor:
         norm = [normalize(t) for t in texts]
         findings = [find(t) for t in norm]
         embeddings = self.embedder.embed(norm)
-        proba = self.model.proba(features(embeddings, findings))
+        rows = SparseRows([hashed(t) for t in norm])
+        proba = self.model.proba(features(embeddings, findings), rows)
         return [combine(p, f, self.model) for p, f in zip(proba, findings, strict=True)]
 
     # -- conversation ------------------------------------------------------------------

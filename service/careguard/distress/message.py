@@ -11,7 +11,8 @@ How the signals combine:
    at least ``high`` (``rule:suicidal`` / ``rule:other``); live self-harm language to at
    least ``moderate`` (``rule:self_harm``).
 3. When the only suicidal language is negated, idiomatic, past or fictional, a model
-   ``high`` is capped to the model's best non-crisis level (``rule:negation`` ... ).
+   ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
+   best level (``rule:negation`` ... ).
 4. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
    with explicit intent, a plan or means).
@@ -29,6 +30,11 @@ from careguard.distress.rules import RuleFindings
 from careguard.levels import Level, Subject
 
 __all__ = ["MessageResult", "combine"]
+
+NEUTRALISED_PENALTY = 2.0
+"""Log-odds taken from ``high`` when the only suicidal language is negated, idiomatic,
+past or fictional: a short "I'm not suicidal" drops below ``high``, a long post the model
+is very sure about stays."""
 
 RULE_CONFIDENCE = {"suicidal": 0.85, "other": 0.8, "imminent": 0.9, "attempt": 0.95}
 """Scores given to rule-set levels (fixed; the rules have no probabilistic model)."""
@@ -76,7 +82,9 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
         for name in cues:
             signals.append(Signal(f"rule:{name}", Level.MODERATE))
         if cues and rank >= Level.HIGH.rank:
-            rank = int(np.argmax(np.log(np.maximum(proba[:3], 1e-12)) + model.offsets[:3]))
+            adjusted = np.log(np.maximum(proba, 1e-12)) + model.offsets
+            adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY
+            rank = int(np.argmax(adjusted))
             score = _at_or_above(proba, rank)
     if f.self_harm:
         signals.append(Signal("rule:self_harm", Level.MODERATE))

@@ -1,10 +1,14 @@
-"""The learned signal: a small numpy classifier over sentence embeddings + rule flags.
+"""The learned signal: small numpy classifiers over sentence embeddings and words.
 
 Four classes — ``none``, ``low``, ``moderate``, ``high`` (no training row is ``imminent``;
-the rules add it). The network is either multinomial logistic regression or one hidden
-ReLU layer, trained with Adam on class-balanced cross-entropy (:func:`fit`). Temperature
-(calibration) and per-class decision offsets are chosen on the dev split only, by
-:mod:`careguard.distress.training`. Weights live in one small ``.npz`` file.
+the rules add it). Two models are blended in log-probability space with weight ``alpha``:
+
+- over the MiniLM embedding + rule flags: multinomial logistic regression or one hidden
+  ReLU layer, trained with Adam on class-balanced cross-entropy (:func:`fit`);
+- over hashed word unigrams/bigrams: logistic regression (:mod:`.lexical`).
+
+``alpha``, the temperature (calibration) and the per-class decision offsets are chosen on
+the dev split only, by :mod:`careguard.distress.training`. Weights live in one ``.npz``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CLASSES", "DistressModel", "fit", "weights_path"]
+if TYPE_CHECKING:
+    from careguard.distress.lexical import SparseRows
+
+__all__ = ["CLASSES", "DistressModel", "fit", "log_softmax", "softmax", "weights_path"]
 
 CLASSES = ("none", "low", "moderate", "high")
 Array = npt.NDArray[np.float32]
@@ -32,20 +39,32 @@ class DistressModel:
     """Weights plus the dev-chosen calibration (``temperature``) and decision ``offsets``."""
 
     params: dict[str, Array]
+    alpha: float = 0.0
+    """Weight of the lexical model's log-probabilities (0 = embedding model only)."""
     temperature: float = 1.0
     offsets: Array = field(default_factory=lambda: np.zeros(len(CLASSES), np.float32))
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def logits(self, x: Array) -> Array:
+    def embedding_logits(self, x: Array) -> Array:
         h = x
         if "W1" in self.params:
             h = np.maximum(h @ self.params["W1"] + self.params["b1"], 0.0)
         out: Array = h @ self.params["W"] + self.params["b"]
         return out
 
-    def proba(self, x: Array) -> Array:
+    def logits(self, x: Array, rows: SparseRows | None = None) -> Array:
+        """Blended log-probabilities before calibration."""
+        out = log_softmax(self.embedding_logits(x))
+        if self.alpha and rows is not None and "lex_W" in self.params:
+            from careguard.distress.lexical import lexical_logits
+
+            lex = log_softmax(lexical_logits(self.params["lex_W"], self.params["lex_b"], rows))
+            out = (1.0 - self.alpha) * out + self.alpha * lex
+        return out
+
+    def proba(self, x: Array, rows: SparseRows | None = None) -> Array:
         """Calibrated class probabilities, shape ``(n, 4)``."""
-        return softmax(self.logits(x) / self.temperature)
+        return softmax(self.logits(x, rows) / self.temperature)
 
     def decide(self, proba: Array) -> npt.NDArray[np.int64]:
         """Class indices: argmax of log-probability plus the dev-chosen offsets."""
@@ -56,8 +75,15 @@ class DistressModel:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = dict(self.meta, temperature=self.temperature, offsets=self.offsets.tolist())
-        arrays = {k: v.astype(np.float32) for k, v in self.params.items()}
+        meta = dict(
+            self.meta,
+            alpha=self.alpha,
+            temperature=self.temperature,
+            offsets=self.offsets.tolist(),
+        )
+        arrays = {
+            k: v.astype(np.float16 if k == "lex_W" else np.float32) for k, v in self.params.items()
+        }
         arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
         with path.open("wb") as fh:
             np.savez_compressed(fh, allow_pickle=False, **arrays)
@@ -69,10 +95,17 @@ class DistressModel:
             params = {k: data[k].astype(np.float32) for k in data.files if k != "meta"}
         return cls(
             params,
+            alpha=float(meta.pop("alpha", 0.0)),
             temperature=float(meta.pop("temperature")),
             offsets=np.array(meta.pop("offsets"), dtype=np.float32),
             meta=meta,
         )
+
+
+def log_softmax(z: Array) -> Array:
+    z = z - z.max(axis=-1, keepdims=True)
+    out: Array = (z - np.log(np.exp(z).sum(axis=-1, keepdims=True))).astype(np.float32)
+    return out
 
 
 def softmax(z: Array) -> Array:

@@ -61,6 +61,11 @@ _NEGATION = re.compile(
     r"|no|nor|without|stopped|quit)\b(?:[ ]+(?!and\b|but\b|so\b)[\w']+){0,2}[ ]*$",
     _F,
 )
+_EFFORT = re.compile(
+    r"\b(?:try|trying|tried|hard|struggling|fighting|doing my best)(?: so| really)?"
+    r" (?:not to|to not)[ ]*$",
+    _F,
+)
 _IDIOM = re.compile(
     r"\b(?:(?:is|are|was|were|it'?s|that'?s|this|these|those|heat|work|job|exam|homework"
     r"|traffic|boss|kids|feet|back|head|legs) (?:\w+ )?killing me|killing me (?:softly|lol"
@@ -205,7 +210,7 @@ FEATURE_NAMES = (
 def _classify(sentence: str, start: int, fiction: bool) -> str:
     """Why a suicidal mention at ``start`` in ``sentence`` does or does not count."""
     before = sentence[max(0, start - 60) : start]
-    if _NEGATION.search(before):
+    if _NEGATION.search(before) and not _EFFORT.search(before):
         return "negated"
     if fiction or _in_quotes(sentence, start):
         return "fiction"

