@@ -44,7 +44,7 @@ EXCLUDED_SOURCES = frozenset({"esconv"})
 """Sources not used to train the shipped model (licence: CC BY-NC 4.0)."""
 
 ALPHAS = (0.0, 0.3, 0.5, 0.7)
-LEXICAL = {"epochs": 10, "lr": 0.1, "l2": 1e-6}
+LEXICAL: dict[str, Any] = {"epochs": 10, "lr": 0.1, "l2": 1e-6}
 CANDIDATES: tuple[dict[str, Any], ...] = (
     {"hidden": 0, "l2": 1e-4, "epochs": 30, "lr": 3e-3},
     {"hidden": 128, "l2": 1e-4, "epochs": 25, "lr": 1e-3},
@@ -174,7 +174,8 @@ def train(cfg: TrainConfig) -> DistressModel:
             proba = model.proba(dev.x, dev.rows)
             score, info = _tune_offsets(model, dev, proba)
             cfg.log(
-                f"  {cand} alpha={alpha}: dev objective {score:.4f} macro-F1 {info['macro_f1']:.4f} "
+                f"  {cand} alpha={alpha}: dev objective {score:.4f} "
+                f"macro-F1 {info['macro_f1']:.4f} "
                 f"crisis recall {info['crisis_recall']:.4f} "
                 f"false-crisis {info['false_crisis_rate']:.4f} "
                 f"T={model.temperature:.2f} offsets={model.offsets.tolist()}"
