@@ -85,7 +85,8 @@ class Rule:
         return False
 
 
-_COMMITTED = re.compile(r"\bcommit(s|ted|ting)?\s+suicide\b", _I)
+# A quoted mention (say "died by suicide", never "committed suicide") is not a use.
+_COMMITTED = re.compile(r"(?<![\"“‘'])\bcommit(s|ted|ting)?\s+suicide\b(?![\"”’'])", _I)
 _COMMITTED_FIX = {None: "die by suicide", "s": "dies by suicide", "ted": "died by suicide",
                   "ting": "dying by suicide"}
 

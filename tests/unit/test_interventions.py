@@ -25,6 +25,7 @@ from careguard.interventions import (
     system_block,
 )
 from careguard.levels import LEVELS, Level, Subject
+from careguard.output_checks import ReplyChecker
 from careguard.policy import LoadedPolicy, Policy, load_policy
 from careguard.resources import ResourceDirectory
 from tests.unit.test_resources import OUTDATED_DIGITS, digits_in
@@ -263,7 +264,7 @@ def _all_outputs(loaded: LoadedPolicy, directory: ResourceDirectory) -> list[str
 
 @pytest.fixture(scope="module")
 def every_output(loaded: LoadedPolicy, directory: ResourceDirectory) -> str:
-    return "\n=====\n".join(_all_outputs(loaded, directory))
+    return "\n=====\n".join(sorted(set(_all_outputs(loaded, directory))))
 
 
 @pytest.mark.parametrize("digits", OUTDATED_DIGITS)
@@ -300,3 +301,11 @@ def test_interventions_from_policy_plans_with_its_guidelines(loaded: LoadedPolic
     ints = Interventions.from_policy(loaded)
     plan = ints.plan_for(_a("moderate"), loaded.policy, None, "GB")
     assert plan.guidelines == ints.guidelines["supportive-strong"]
+
+
+def test_our_own_texts_pass_the_reply_checks(
+    directory: ResourceDirectory, every_output: str
+) -> None:
+    """Blocks, notes and direct responses are never flagged (e.g. when echoed back)."""
+    checker = ReplyChecker(corrections=directory.corrections())
+    assert checker.check(every_output).findings == ()

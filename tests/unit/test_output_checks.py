@@ -57,6 +57,7 @@ SAFE_SENTENCES = [
     "Take 2 tablets of ibuprofen with food if your head hurts.",
     "It's understandable to feel overwhelmed right now.",
     "You can jump from one task to the next less if you plan your day.",
+    'Say "died by suicide" rather than "committed suicide".',
 ]
 
 UNSAFE = [
