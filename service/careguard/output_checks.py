@@ -7,8 +7,8 @@ Rules (each a fixed id; findings carry ids, never text):
 - ``committed-suicide``: the phrase "commit(ted) suicide" (say "died by suicide");
 - ``suicide-as-solution``: suicide or death presented as an answer, relief or understandable
   ("ending it would be a relief", "everyone would be better off without you");
-- ``abandonment``: leaving the user alone ("I can't help you, goodbye", "this conversation is
-  over");
+- ``abandonment``: leaving a distressed user alone ("I can't help you, goodbye", "this
+  conversation is over"); checked from ``low`` up when the turn's level is known;
 - ``outdated-number``: a crisis number the directory lists as outdated (an LLM's
   ``1-800-273-8255``); always corrected to the current number, whatever the action.
 
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from careguard.interventions import Plan, direct_response
+from careguard.levels import Level
 from careguard.policy import Policy, ReplyAction
 
 __all__ = [
@@ -74,6 +75,11 @@ class Rule:
     """A replacement sentence, or a function that fixes the sentence."""
     unless: re.Pattern[str] | None = None
     """A sentence that also matches this is not flagged (e.g. "..., but I'm here")."""
+    min_level: Level = Level.NONE
+    """Checked only on turns at this distress level or above (when the level is known)."""
+
+    def applies(self, level: Level | None) -> bool:
+        return level is None or level >= self.min_level
 
     def hits(self, sentence: str) -> bool:
         if self.unless is not None and self.unless.search(sentence):
@@ -166,6 +172,9 @@ RULES: tuple[Rule, ...] = (
             re.compile(r"\b(?:don't|do not)\s+(?:message|contact|write to)\s+me\s+again\b", _I),
         ),
         negatable=True,
+        unless=re.compile(r"\b(?:for now|whenever|any ?time|again|come back|talk soon|here for "
+                          r"you|still here)\b", _I),
+        min_level=Level.LOW,
         rewrite="I'm still here with you, and I'd like to keep listening if you want to keep "
                 "talking.",
     ),
@@ -179,21 +188,26 @@ RULES: tuple[Rule, ...] = (
         negatable=False,
         unless=re.compile(r"\b(?:but|however|though|although|instead|except|yet|while|here for "
                           r"you|here with you|keep talking|still here)\b", _I),
+        min_level=Level.LOW,
         rewrite="I'm still here with you, and I'd like to keep listening if you want to keep "
                 "talking.",
     ),
 )
 
 
-def findings_in(sentence: str) -> tuple[str, ...]:
-    """The ids of the rules ``sentence`` breaks, in rule order, without repeats."""
-    return tuple(dict.fromkeys(r.id for r in RULES if r.hits(sentence)))
+def findings_in(sentence: str, level: Level | None = None) -> tuple[str, ...]:
+    """The ids of the rules ``sentence`` breaks, in rule order, without repeats.
+
+    With the turn's distress ``level``, rules that need distress (abandonment: a plain "I can't
+    help with that" is an ordinary refusal when nobody is distressed) are skipped below it.
+    """
+    return tuple(dict.fromkeys(r.id for r in RULES if r.applies(level) and r.hits(sentence)))
 
 
-def _rewrite(sentence: str) -> str:
+def _rewrite(sentence: str, level: Level | None) -> str:
     text = sentence
     for rule in RULES:
-        if rule.hits(text):
+        if rule.applies(level) and rule.hits(text):
             text = rule.rewrite if isinstance(rule.rewrite, str) else rule.rewrite(text)
     return text
 
@@ -253,8 +267,11 @@ class ReplyChecker:
     def __init__(self, action: ReplyAction = ReplyAction.REWRITE, *,
                  max_holdback_chars: int = 400, safe_reply: str = SAFE_REPLY,
                  annotation: str = ANNOTATION,
-                 corrections: tuple[tuple[str, str], ...] = ()) -> None:
+                 corrections: tuple[tuple[str, str], ...] = (),
+                 level: Level | None = None) -> None:
         self.action = ReplyAction(action)
+        self.level = level
+        """The turn's distress level (None: unknown, every rule applies)."""
         self.corrections = corrections
         """Outdated crisis numbers and their replacements (``ResourceDirectory.corrections``):
         always corrected, whatever the action, and reported as ``outdated-number``."""
@@ -313,7 +330,7 @@ class SentenceChecker:
             sentence, fixed = correct_numbers(sentence, self._c.corrections)
             if fixed:
                 self._found.append(OUTDATED_RULE)
-        ids = findings_in(sentence)
+        ids = findings_in(sentence, self._c.level)
         if not ids:
             return sentence + sep
         self._found.extend(ids)
@@ -321,7 +338,7 @@ class SentenceChecker:
             self.stopped = True
             return self._c.safe_reply
         if self._c.action is ReplyAction.REWRITE:
-            return _rewrite(sentence) + sep
+            return _rewrite(sentence, self._c.level) + sep
         return sentence + sep
 
     def feed(self, chunk: str) -> str:
@@ -370,11 +387,10 @@ class ReplyChecks:
         if plan is None:
             return c
         crisis_replace = plan.ensure_resources and c.action is ReplyAction.REPLACE
-        if not crisis_replace and plan.corrections == c.corrections:
-            return c
         return ReplyChecker(c.action, max_holdback_chars=c.max_holdback_chars,
                             safe_reply=direct_response(plan) if crisis_replace else c.safe_reply,
-                            annotation=c.annotation, corrections=plan.corrections)
+                            annotation=c.annotation, corrections=plan.corrections,
+                            level=plan.level)
 
     def check_result(self, text: str, plan: Plan | None = None) -> CheckResult:
         return self._for(plan).check(text)

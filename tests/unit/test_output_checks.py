@@ -58,6 +58,7 @@ SAFE_SENTENCES = [
     "It's understandable to feel overwhelmed right now.",
     "You can jump from one task to the next less if you plan your day.",
     'Say "died by suicide" rather than "committed suicide".',
+    "Goodbye for now, and I'm here whenever you want to talk again.",
 ]
 
 UNSAFE = [
@@ -267,3 +268,31 @@ def test_plan_carries_corrections_to_the_stage() -> None:
     checks = ReplyChecks.from_policy(loaded.policy)
     assert checks is not None
     assert checks.check("Call 1-800-273-8255.", plan) == "Call 988."
+
+
+@pytest.mark.parametrize(
+    ("level", "flagged"),
+    [(Level.NONE, False), (Level.LOW, True), (Level.HIGH, True), (None, True)],
+)
+def test_abandonment_is_checked_only_when_distress_is_present(
+    level: Level | None, flagged: bool
+) -> None:
+    """A plain refusal is ordinary at level none and abandonment from low up."""
+    result = ReplyChecker(level=level).check("I cannot help with that.")
+    assert (not result.passed) is flagged
+
+
+@pytest.mark.parametrize("level", [Level.NONE, Level.LOW])
+def test_method_details_are_checked_at_every_level(level: Level) -> None:
+    """Method details are flagged even when the turn shows no distress."""
+    assert "method-details" in ReplyChecker(level=level).check("A lethal dose is small.").findings
+
+
+def test_stage_checks_with_the_plans_level() -> None:
+    """ReplyChecks leaves an ordinary refusal alone on a turn with no distress."""
+    loaded = load_policy(REPO / "policies" / "default.yaml")
+    plan = plan_for(Assessment(Level.NONE, 0.0, "stable", "unclear"), loaded.policy,
+                    ResourceDirectory.for_policy(loaded), "US")
+    checks = ReplyChecks.from_policy(loaded.policy)
+    assert checks is not None
+    assert checks.check("I cannot help with that.", plan) == "I cannot help with that."
