@@ -1,0 +1,98 @@
+"""Distress assessment cost per turn, with the history cached (``make bench``).
+
+Targets (issue 3): one new 1-3 sentence turn of a 20-turn conversation whose history was
+seen before, median <= 10 ms; turn 50 costs no more than 1.5x turn 1. Also prints the cost
+of a cold 20-turn conversation (nothing cached) for comparison.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from careguard.conversation import Message
+from careguard.distress import build_assessor
+from careguard.distress.assessor import Assessor
+from careguard.policy import load_policy
+
+_OPENERS = [
+    "Work has been really stressful this week",
+    "I keep thinking about the argument with my sister",
+    "I didn't sleep much last night",
+    "My exams start next month and I feel behind",
+    "I went for a walk this morning",
+    "I feel kind of flat today",
+]
+_FOLLOW = [
+    "and I don't really know why.",
+    "It has been on my mind all day.",
+    "Maybe tomorrow will be better.",
+    "I just wanted to say it to someone.",
+]
+_REPLY = "That sounds like a lot to carry. What has helped you a little, even on hard days?"
+
+
+def _turn(i: int) -> str:
+    """A unique 1-3 sentence user turn (unique, so it is never a cache hit)."""
+    sentences = 1 + i % 3
+    parts = [f"{_OPENERS[i % len(_OPENERS)]} (day {i})."]
+    parts += [_FOLLOW[(i + k) % len(_FOLLOW)] for k in range(sentences - 1)]
+    return " ".join(parts)
+
+
+def _conversation(user_turns: list[str]) -> list[Message]:
+    out: list[Message] = []
+    for t in user_turns:
+        out += [Message("user", t), Message("assistant", _REPLY)]
+    return out[:-1]
+
+
+def _ms(assessor: Assessor, conv: list[Message]) -> float:
+    """Milliseconds to assess ``conv`` once."""
+    start = time.perf_counter()
+    assessor.assess(conv)
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    assessor = build_assessor(load_policy())
+    assessor.assess(_conversation([_turn(10_000)]))  # load the session, warm caches
+    counter = iter(range(100_000))
+
+    # A: the 20th turn of a conversation whose first 19 user turns were seen before.
+    new_turn = []
+    for _ in range(30):
+        history = [_turn(next(counter)) for _ in range(19)]
+        assessor.assess(_conversation(history))
+        new_turn.append(_ms(assessor, _conversation([*history, _turn(next(counter))])))
+    med, p90 = statistics.median(new_turn), sorted(new_turn)[int(0.9 * len(new_turn))]
+    print(
+        f"new turn of a 20-turn conversation (history cached): median {med:.2f} ms, "
+        f"p90 {p90:.2f} ms (n={len(new_turn)}; target median <= 10 ms)"
+    )
+
+    # B: turn 1 versus turn 50, the history cached each time.
+    first, fiftieth = [], []
+    for _ in range(30):
+        first.append(_ms(assessor, _conversation([_turn(next(counter))])))
+        history = [_turn(next(counter)) for _ in range(49)]
+        assessor.assess(_conversation(history))
+        fiftieth.append(_ms(assessor, _conversation([*history, _turn(next(counter))])))
+    m1, m50 = statistics.median(first), statistics.median(fiftieth)
+    print(
+        f"turn 1: median {m1:.2f} ms; turn 50 (history cached): median {m50:.2f} ms; "
+        f"ratio {m50 / m1:.2f}x (target <= 1.5x)"
+    )
+
+    # C: for comparison, a cold 20-turn conversation (nothing cached).
+    cold = [
+        _ms(assessor, _conversation([_turn(next(counter)) for _ in range(20)])) for _ in range(5)
+    ]
+    print(
+        f"cold 20-turn conversation (20 user turns analysed): "
+        f"median {statistics.median(cold):.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
