@@ -40,6 +40,11 @@ def register(sub: Any) -> None:
         default="overlap",
         help="overlap: a same-type prediction overlapping the gold span counts (default)",
     )
+    p.add_argument(
+        "--strict-types",
+        action="store_true",
+        help="do not let a LOCATION prediction match a gold STREET_ADDRESS (see the docs)",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -59,13 +64,13 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load_policy(args.policy)
     redactor = build_redactor(loaded)
     started = time.perf_counter()
-    scores = score(samples, redactor.analyze, match=args.match)
+    scores = score(samples, redactor.analyze, match=args.match, strict_types=args.strict_types)
     elapsed = time.perf_counter() - started
     table = build_table(scores, redactor.entities)
     print(format_table(table))
     print(
         f"\n{len(samples)} samples from {path.name}, policy {loaded.policy.name!r}, "
-        f"match={args.match}, {elapsed:.1f} s",
+        f"match={args.match}{', strict types' if args.strict_types else ''}, {elapsed:.1f} s",
         file=sys.stderr,
     )
     return 0

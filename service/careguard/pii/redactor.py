@@ -20,6 +20,7 @@ from careguard.pii.spans import (
     drop_sentence_initial_word_names,
     drop_urls_inside_emails,
     from_presidio,
+    propagate_repeats,
     resolve_overlaps,
 )
 from careguard.policy import LoadedPolicy, PiiMode, PiiPolicy
@@ -88,6 +89,7 @@ class Redactor:
         findings = apply_thresholds(from_presidio(results), self._thresholds)
         findings = drop_urls_inside_emails(findings)
         findings = drop_sentence_initial_word_names(text, findings)
+        findings = propagate_repeats(text, findings)
         findings = self._allow.filter(text, findings)
         return resolve_overlaps(findings)
 

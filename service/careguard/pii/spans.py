@@ -9,6 +9,7 @@ span each so replacement never cuts a value in half.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ __all__ = [
     "drop_sentence_initial_word_names",
     "drop_urls_inside_emails",
     "from_presidio",
+    "propagate_repeats",
     "resolve_overlaps",
 ]
 
@@ -104,6 +106,42 @@ def drop_sentence_initial_word_names(text: str, findings: Sequence[Finding]) -> 
             continue
         kept.append(f)
     return kept
+
+
+def propagate_repeats(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """Add the other occurrences of a found name or place ("Maciej Borkowski … Borkowski").
+
+    For PERSON and LOCATION findings, the whole value and (for a PERSON of several words) each
+    capitalised word of three letters or more that is not a common word are looked up as whole
+    words, case-sensitively; uncovered occurrences get a finding of the same type and score.
+    """
+    from careguard.pii.recognizers._words import NOT_A_NAME
+
+    extra: list[Finding] = []
+    terms: dict[str, Finding] = {}
+    for f in findings:
+        if f.entity_type not in ("PERSON", "LOCATION"):
+            continue
+        value = text[f.start : f.end]
+        candidates = [value]
+        if f.entity_type == "PERSON":
+            candidates += [
+                w for w in value.split() if len(w) >= 3 and w[0].isupper() and w.isalpha()
+            ]
+        for term in candidates:
+            if term.lower() not in NOT_A_NAME and term not in terms:
+                terms[term] = f
+    if not terms:
+        return list(findings)
+    covered = [(f.start, f.end) for f in findings]
+    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text):
+        if any(s <= m.start() and m.end() <= e for s, e in covered):
+            continue
+        source = terms[m.group(0)]
+        extra.append(Finding(m.start(), m.end(), source.entity_type, source.score))
+        covered.append((m.start(), m.end()))
+    return sorted([*findings, *extra])
 
 
 def _opens_sentence(text: str, start: int) -> bool:

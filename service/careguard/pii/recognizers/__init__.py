@@ -1,5 +1,6 @@
 """Recognizers presidio lacks or gets wrong, one per module."""
 
+from careguard.pii.recognizers.address_places import AddressPlacesRecognizer
 from careguard.pii.recognizers.card_number import CardNumberRecognizer
 from careguard.pii.recognizers.location_context import LocationContextRecognizer
 from careguard.pii.recognizers.person_context import PersonContextRecognizer
@@ -14,5 +15,6 @@ EXTRA_RECOGNIZERS = (
     PhoneContextRecognizer,
     PersonContextRecognizer,
     LocationContextRecognizer,
+    AddressPlacesRecognizer,
 )
 """Added to presidio's predefined recognizers (the offline email one replaces presidio's)."""

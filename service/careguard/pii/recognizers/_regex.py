@@ -39,6 +39,8 @@ class RegexRecognizer(LocalRecognizer):
     NAME: str = ""
     PATTERNS: Sequence[RegexPattern] = ()
     CONTEXT: Sequence[str] = ()
+    EXCLUDE_BEFORE: Sequence[str] = ()
+    """Words that, shortly before a match, mean it is something else (a licence number)."""
     CONTEXT_WINDOW = 40
     """Characters on each side of a match searched for a context word."""
 
@@ -46,6 +48,8 @@ class RegexRecognizer(LocalRecognizer):
         self._compiled = [(p, re.compile(p.regex, p.flags)) for p in self.PATTERNS]
         words = "|".join(re.escape(w) for w in sorted(self.CONTEXT, key=len, reverse=True))
         self._context = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.I) if words else None
+        bad = "|".join(re.escape(w) for w in self.EXCLUDE_BEFORE)
+        self._exclude = re.compile(rf"(?<!\w)(?:{bad})", re.I) if bad else None
         super().__init__(
             supported_entities=[self.ENTITY],
             name=self.NAME,
@@ -77,6 +81,10 @@ class RegexRecognizer(LocalRecognizer):
                 while end > start and text[end - 1] in " \t,;:":
                     end -= 1
                 if end <= start or not self.validate(text[start:end]):
+                    continue
+                if self._exclude is not None and self._exclude.search(
+                    text, max(0, start - self.CONTEXT_WINDOW), start
+                ):
                     continue
                 score = pattern.score
                 if pattern.context_score is not None and self.has_context(text, start, end):

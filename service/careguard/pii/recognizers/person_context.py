@@ -27,7 +27,9 @@ _RELATIONS = (
 )
 _ANNOUNCE = (
     r"my name is|my name's|name is|i am called|i'm called|call me|calls me|called me|"
-    r"name on the account is|maiden name is|ask for|this is|it's under|it is under"
+    r"name on the account is|maiden name is|ask for|this is|it's under|it is under|named|"
+    r"known as|goes by|went by|was called|is called|said|asked|told|replied|"
+    r"(?:first|last|middle|maiden|sur|family) ?name(?: is|:|\?)"
 )
 
 PATTERNS = (
@@ -52,6 +54,9 @@ PATTERNS = (
         rf"(?m)^[ \t]*(?i:name|full name|patient|contact|customer|attn)[ \t]*:[ \t]*({_NAME})",
         0.7,
         group=1,
+    ),
+    RegexPattern(
+        "speaker label", rf"(?m)^[ \t]*({_NAME})[ \t]*:[ \t]*[\"“]", 0.65, group=1
     ),
     RegexPattern("greeting", rf"\b(?:Dear|Hi|Hello|Hey)[ ]+({_NAME})(?=[ ]*[,!])", 0.65, group=1),
 )

@@ -39,6 +39,11 @@ class PhoneContextRecognizer(RegexRecognizer):
         "number", "no", "contact", "reach", "registered", "landline",
     )  # fmt: skip
 
+    EXCLUDE_BEFORE = (
+        "licen", "passport", "ssn", "social security", "account", "acct", "iban", "routing",
+        "card", "order", "invoice", "tracking", "policy", "member", "patient id",
+    )  # fmt: skip
+
     def validate(self, value: str) -> bool:
         digits = sum(c.isdigit() for c in value)
         return 7 <= digits <= 15 and not _DATE.match(value)
