@@ -258,7 +258,8 @@ def _all_outputs(loaded: LoadedPolicy, directory: ResourceDirectory) -> list[str
         for level in LEVELS:
             for subject in ("self", "other", "unclear"):
                 plan = plan_for(_a(level.value, subject), loaded.policy, directory, cc)
-                out += [system_block(plan) or "", resource_note(plan), direct_response(plan)]
+                out += [system_block(plan) or "", resource_note(plan), direct_response(plan),
+                        repr(plan.resources)]
     return out
 
 
@@ -269,7 +270,8 @@ def every_output(loaded: LoadedPolicy, directory: ResourceDirectory) -> str:
 
 @pytest.mark.parametrize("digits", OUTDATED_DIGITS)
 def test_outdated_number_never_shown(every_output: str, digits: str) -> None:
-    """No outdated number appears in any plan's block, note or direct response."""
+    """No outdated number appears in any plan's resources, block, note or direct response
+    (``Plan.corrections`` holds them on purpose, to correct replies; it is never shown)."""
     assert not digits_in(every_output, digits)
 
 
