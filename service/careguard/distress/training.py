@@ -122,14 +122,25 @@ def _objective(gold: Sequence[Level], pred: Sequence[Level]) -> tuple[float, dic
     return m.macro_f1 - 10 * penalty, m.to_dict()
 
 
+def _nll(logits: Array, y: np.ndarray[Any, Any], t: float) -> float:
+    p = softmax(logits / t)
+    return float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
+
+
+def _ece(logits: Array, y: np.ndarray[Any, Any], t: float, bins: int = 10) -> float:
+    """Expected calibration error of the top-class probability (10 equal-width bins)."""
+    p = softmax(logits / t)
+    conf, hit = p.max(axis=1), (p.argmax(axis=1) == y).astype(np.float32)
+    edges = np.minimum((conf * bins).astype(int), bins - 1)
+    return float(
+        sum(abs(hit[edges == b].mean() - conf[edges == b].mean()) * np.mean(edges == b)
+            for b in range(bins) if np.any(edges == b))
+    )
+
+
 def _fit_temperature(logits: Array, y: np.ndarray[Any, Any]) -> float:
-    best_t, best_nll = 1.0, float("inf")
-    for t in np.exp(np.linspace(np.log(0.25), np.log(4.0), 41)):
-        p = softmax(logits / t)
-        nll = float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
-        if nll < best_nll:
-            best_t, best_nll = float(t), nll
-    return best_t
+    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 41))
+    return float(min(grid, key=lambda t: _nll(logits, y, float(t))))
 
 
 def _tune_offsets(model: DistressModel, dev: _Split, proba: Array) -> tuple[float, dict[str, Any]]:
@@ -170,7 +181,14 @@ def train(cfg: TrainConfig) -> DistressModel:
     for cand, params in ((c, fit(tr.x, y, seed=cfg.seed, **c)) for c in CANDIDATES):
         for alpha in ALPHAS:
             model = DistressModel(dict(params, lex_W=lex_w, lex_b=lex_b), alpha=alpha)
-            model.temperature = _fit_temperature(model.logits(dev.x[dev_rows], dev_sub), dev_y)
+            dev_logits = model.logits(dev.x[dev_rows], dev_sub)
+        model.temperature = _fit_temperature(dev_logits, dev_y)
+        calibration = {
+            "dev_nll_t1": _nll(dev_logits, dev_y, 1.0),
+            "dev_nll": _nll(dev_logits, dev_y, model.temperature),
+            "dev_ece_t1": _ece(dev_logits, dev_y, 1.0),
+            "dev_ece": _ece(dev_logits, dev_y, model.temperature),
+        }
             proba = model.proba(dev.x, dev.rows)
             score, info = _tune_offsets(model, dev, proba)
             cfg.log(
@@ -185,6 +203,7 @@ def train(cfg: TrainConfig) -> DistressModel:
                 model.meta = {
                     "candidate": cand,
                     "lexical": LEXICAL,
+                "calibration": calibration,
                     "dev": info,
                     "train_rows": len(y),
                     "train_sources": sorted({r["source"] for r in tr.records}),
