@@ -181,14 +181,14 @@ def train(cfg: TrainConfig) -> DistressModel:
     for cand, params in ((c, fit(tr.x, y, seed=cfg.seed, **c)) for c in CANDIDATES):
         for alpha in ALPHAS:
             model = DistressModel(dict(params, lex_W=lex_w, lex_b=lex_b), alpha=alpha)
-            dev_logits = model.logits(dev.x[dev_rows], dev_sub)
-        model.temperature = _fit_temperature(dev_logits, dev_y)
-        calibration = {
-            "dev_nll_t1": _nll(dev_logits, dev_y, 1.0),
-            "dev_nll": _nll(dev_logits, dev_y, model.temperature),
-            "dev_ece_t1": _ece(dev_logits, dev_y, 1.0),
-            "dev_ece": _ece(dev_logits, dev_y, model.temperature),
-        }
+                dev_logits = model.logits(dev.x[dev_rows], dev_sub)
+            model.temperature = _fit_temperature(dev_logits, dev_y)
+            calibration = {
+                "dev_nll_t1": _nll(dev_logits, dev_y, 1.0),
+                "dev_nll": _nll(dev_logits, dev_y, model.temperature),
+                "dev_ece_t1": _ece(dev_logits, dev_y, 1.0),
+                "dev_ece": _ece(dev_logits, dev_y, model.temperature),
+            }
             proba = model.proba(dev.x, dev.rows)
             score, info = _tune_offsets(model, dev, proba)
             cfg.log(
