@@ -133,8 +133,11 @@ def _ece(logits: Array, y: np.ndarray[Any, Any], t: float, bins: int = 10) -> fl
     conf, hit = p.max(axis=1), (p.argmax(axis=1) == y).astype(np.float32)
     edges = np.minimum((conf * bins).astype(int), bins - 1)
     return float(
-        sum(abs(hit[edges == b].mean() - conf[edges == b].mean()) * np.mean(edges == b)
-            for b in range(bins) if np.any(edges == b))
+        sum(
+            abs(hit[edges == b].mean() - conf[edges == b].mean()) * np.mean(edges == b)
+            for b in range(bins)
+            if np.any(edges == b)
+        )
     )
 
 
@@ -181,7 +184,7 @@ def train(cfg: TrainConfig) -> DistressModel:
     for cand, params in ((c, fit(tr.x, y, seed=cfg.seed, **c)) for c in CANDIDATES):
         for alpha in ALPHAS:
             model = DistressModel(dict(params, lex_W=lex_w, lex_b=lex_b), alpha=alpha)
-                dev_logits = model.logits(dev.x[dev_rows], dev_sub)
+            dev_logits = model.logits(dev.x[dev_rows], dev_sub)
             model.temperature = _fit_temperature(dev_logits, dev_y)
             calibration = {
                 "dev_nll_t1": _nll(dev_logits, dev_y, 1.0),
@@ -203,7 +206,7 @@ def train(cfg: TrainConfig) -> DistressModel:
                 model.meta = {
                     "candidate": cand,
                     "lexical": LEXICAL,
-                "calibration": calibration,
+                    "calibration": calibration,
                     "dev": info,
                     "train_rows": len(y),
                     "train_sources": sorted({r["source"] for r in tr.records}),
