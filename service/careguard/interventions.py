@@ -73,8 +73,14 @@ class Guidelines:
 
     @classmethod
     def for_policy(cls, loaded: LoadedPolicy) -> Guidelines:
-        """The guidelines next to a policy file, checked against what the policy names."""
-        g = cls.load(loaded.directory / "guidelines")
+        """The shipped guidelines, overridden by any ``guidelines/*.md`` next to the policy
+        file, checked against what the policy names (a missing id stops start-up)."""
+        shipped = policies_dir() / "guidelines"
+        texts = dict(_shipped().texts)
+        local = loaded.directory / "guidelines"
+        if local.is_dir() and local.resolve() != shipped.resolve():
+            texts.update(cls.load(local).texts)
+        g = cls(texts, str(local if local.is_dir() else shipped))
         g.check(loaded.policy, str(loaded.source))
         return g
 

@@ -22,7 +22,7 @@ import msgspec
 import yaml
 
 from careguard.errors import PolicyError
-from careguard.policy import LoadedPolicy
+from careguard.policy import LoadedPolicy, policies_dir
 
 __all__ = [
     "INTERNATIONAL",
@@ -230,8 +230,13 @@ class ResourceDirectory:
 
     @classmethod
     def for_policy(cls, loaded: LoadedPolicy) -> ResourceDirectory:
-        """The directory a policy names (``interventions.resources_file``, relative to it)."""
-        return cls.load(loaded.directory / loaded.policy.interventions.resources_file)
+        """The directory a policy names (``interventions.resources_file``, relative to the
+        policy file; when no such file is there, the shipped one of that name)."""
+        name = loaded.policy.interventions.resources_file
+        path = loaded.directory / name
+        if not path.exists() and (policies_dir() / name).exists():
+            path = policies_dir() / name
+        return cls.load(path)
 
     @property
     def countries(self) -> frozenset[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import msgspec
@@ -288,14 +287,27 @@ def test_every_output_has_been_generated(every_output: str) -> None:
     assert "116 123" in every_output and "call or text 988" in every_output
 
 
-def test_missing_guideline_file_is_a_policy_error(loaded: LoadedPolicy, tmp_path: Path) -> None:
-    """A policy naming a guideline with no file stops start-up with its $.path."""
-    shutil.copytree(REPO / "policies" / "guidelines", tmp_path / "guidelines")
-    (tmp_path / "guidelines" / "crisis.md").unlink()
-    fake = LoadedPolicy(loaded.policy, tmp_path / "default.yaml")
+def test_unknown_guideline_id_is_a_policy_error(loaded: LoadedPolicy, tmp_path: Path) -> None:
+    """A policy naming a guideline that has no file stops start-up with its $.path."""
+    policy = _with(loaded.policy, guidelines={Level.HIGH: "no-such-guideline"})
     with pytest.raises(PolicyError) as err:
-        Guidelines.for_policy(fake)
+        Guidelines.for_policy(LoadedPolicy(policy, tmp_path / "policy.yaml"))
     assert err.value.path == "$.interventions.guidelines.high"
+
+
+def test_policy_elsewhere_uses_shipped_data(loaded: LoadedPolicy, tmp_path: Path) -> None:
+    """A policy file in a directory without guidelines or resources uses the shipped ones."""
+    ints = Interventions.from_policy(LoadedPolicy(loaded.policy, tmp_path / "policy.yaml"))
+    plan = ints.plan_for(_a("high"), loaded.policy, None, "GB")
+    assert plan.resources[0].id == "gb-samaritans" and plan.guideline_ids == ("crisis",)
+
+
+def test_guideline_next_to_policy_overrides_shipped(loaded: LoadedPolicy, tmp_path: Path) -> None:
+    """A guidelines/<id>.md next to the policy file replaces the shipped text."""
+    (tmp_path / "guidelines").mkdir()
+    (tmp_path / "guidelines" / "supportive.md").write_text("Be kind and brief.\n")
+    g = Guidelines.for_policy(LoadedPolicy(loaded.policy, tmp_path / "policy.yaml"))
+    assert (g["supportive"], g["crisis"] != "") == ("Be kind and brief.", True)
 
 
 def test_interventions_from_policy_plans_with_its_guidelines(loaded: LoadedPolicy) -> None:
