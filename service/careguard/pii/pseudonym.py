@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from careguard.pii.restorer import StreamRestorer
 
-__all__ = ["PLACEHOLDER_RE", "PseudonymSession", "new_secret"]
+__all__ = ["PLACEHOLDER_RE", "SECRET_ENV", "PseudonymSession", "new_secret", "secret_from_env"]
+
+SECRET_ENV = "CAREGUARD_PSEUDONYM_KEY"
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 CODE_LENGTH = 4
@@ -37,6 +40,16 @@ PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z0-9_]*)_([0-9A-HJKMNP-TV-Z]{4,})>")
 def new_secret() -> bytes:
     """A random 32-byte key (for a process without a configured ``CAREGUARD_PSEUDONYM_KEY``)."""
     return secrets.token_bytes(32)
+
+
+def secret_from_env(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The placeholder key from ``CAREGUARD_PSEUDONYM_KEY`` (its UTF-8 bytes), or None.
+
+    With a configured key, placeholders are stable across processes and restarts; without
+    one, callers pass None to :func:`careguard.pii.build_redactor`, which uses a random key.
+    """
+    value = (os.environ if environ is None else environ).get(SECRET_ENV, "")
+    return value.encode("utf-8") if value else None
 
 
 def _encode(digest: bytes) -> str:
