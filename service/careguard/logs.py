@@ -48,9 +48,10 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 SAFE_FIELDS = frozenset(
     {
-        "route", "method", "status", "outcome", "stage", "level", "subject", "mode", "kind",
-        "action", "check", "duration_ms", "count", "redactions", "entities", "workers", "port",
-        "policy", "policy_version", "model", "attempt", "retries", "bytes", "country",
+        "route", "method", "status", "outcome", "stage", "distress_level", "subject", "mode",
+        "kind", "action", "check", "duration_ms", "count", "redactions", "entities", "workers",
+        "port", "policy", "policy_version", "model", "attempt", "retries", "bytes", "country",
+        "error",
     }
 )  # fmt: skip
 """``extra`` keys that may appear in a log line (values are still checked)."""
@@ -58,8 +59,10 @@ SAFE_FIELDS = frozenset(
 # A log call's format string: letters, punctuation and %-placeholders, no digits and no "@"
 # (so an f-string that interpolated an email address or phone number is withheld whole).
 _EVENT = re.compile(r"^[A-Za-z%][A-Za-z %_,.:;()\[\]/'=+-]{0,159}$")
-_IDENT = re.compile(r"^[a-z][a-z0-9_.:/-]{0,39}$")
+_IDENT = re.compile(r"^[a-z/][a-z0-9_.:/-]{0,39}$")
+_BASE_KEYS = frozenset({"ts", "level", "logger", "request_id", "event", "args"})
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")  # ``extra={"error": type(exc).__name__}``
 
 
 def new_request_id() -> str:
@@ -92,6 +95,8 @@ def _safe_value(key: str, value: Any) -> Any:
     text = str(getattr(value, "value", value))
     if key == "country" and _COUNTRY.match(text):
         return text
+    if key == "error" and _CLASS_NAME.match(text):
+        return text
     return text if _IDENT.match(text) else "?"
 
 
@@ -116,7 +121,7 @@ class JsonFormatter(logging.Formatter):
             if numbers and len(numbers) == len(args):
                 line["args"] = numbers
         for key, value in vars(record).items():
-            if key in SAFE_FIELDS:
+            if key in SAFE_FIELDS and key not in _BASE_KEYS:
                 line[key] = _safe_value(key, value)
         if record.exc_info and record.exc_info[0] is not None:
             exc_type, _, tb = record.exc_info
@@ -183,5 +188,6 @@ def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
         "loggers": {
             name: {"handlers": [], "propagate": True}
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
-        },
+        }
+        | {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
     }

@@ -1,5 +1,8 @@
 """Per-request observation: one request id, the metrics, one audit event and one log line.
 
+Framework-free (the pipeline imports it); the litestar ``/metrics`` route is in
+:mod:`careguard.proxy.observability`.
+
 A pure ASGI middleware (:class:`ObserveMiddleware`) opens an :class:`Observation` for each
 HTTP request and binds it, with the request id, to context variables. The code that knows
 something about the turn notes it with one call — :func:`note_stage` (pipeline stage timings),
@@ -16,14 +19,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Request, Response, get
-from litestar.enums import ScopeType
-from litestar.middleware import DefineMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry
 
 from careguard.audit import Auditor, NullSink, open_sink
@@ -37,7 +36,6 @@ __all__ = [
     "Observation",
     "ObserveMiddleware",
     "current",
-    "metrics_endpoint",
     "note_assessment",
     "note_entities",
     "note_error",
@@ -47,6 +45,12 @@ __all__ = [
     "request_id",
     "setup",
 ]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("careguard.observe")
 _current: contextvars.ContextVar[Observation | None] = contextvars.ContextVar(
@@ -131,6 +135,8 @@ def _outcome(obs: Observation, status: int) -> str:
         return "overloaded"
     if status < 400:
         return "responded" if obs.turn is not None and obs.turn.direct else "ok"
+    if status == 503:
+        return "overloaded"
     return "client_error" if status < 500 else "error"
 
 
@@ -150,7 +156,7 @@ class ObserveMiddleware:
         self.auditor = auditor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
@@ -205,7 +211,7 @@ class ObserveMiddleware:
         log.info("request done", extra={
             "route": obs.route, "status": status, "outcome": outcome,
             "duration_ms": round(elapsed * 1000, 2),
-            "level": turn.level.value if turn is not None else None,
+            "distress_level": turn.level.value if turn is not None else None,
             "redactions": turn.redactions if turn is not None else None,
         })  # fmt: skip
 
@@ -239,21 +245,16 @@ class ObserveMiddleware:
         )  # fmt: skip
 
 
-@get("/metrics", sync_to_thread=True, include_in_schema=False)
-def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Prometheus scrape (all workers summed in multiprocess mode)."""
-    metrics: Metrics = request.app.state.careguard.metrics
-    body, content_type = metrics.exposition()
-    return Response(body, media_type=content_type)
-
-
 @dataclass(slots=True)
 class Observability:
     """The per-process metrics and audit trail, and the middleware that feeds them."""
 
     metrics: Metrics
     auditor: Auditor | None
-    middleware: DefineMiddleware
+    def middleware(self, app: Any) -> Any:
+        """Wrap the ASGI ``app`` (litestar accepts this as a middleware factory; typed ``Any``
+        because litestar's ASGI types are narrower than the plain ones used here)."""
+        return ObserveMiddleware(app, metrics=self.metrics, auditor=self.auditor)
 
     def close(self) -> None:
         if self.auditor is not None:
@@ -284,5 +285,4 @@ def setup(loaded: LoadedPolicy, *, registry: CollectorRegistry | None = None,
     auditor = None if isinstance(sink, NullSink) else Auditor(
         sink, policy_name=policy.name, policy_version=policy.version
     )
-    middleware = DefineMiddleware(ObserveMiddleware, metrics=metrics, auditor=auditor)
-    return Observability(metrics, auditor, middleware)
+    return Observability(metrics, auditor)

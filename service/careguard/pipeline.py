@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 import anyio
 import anyio.to_thread
 
+from careguard import observe
 from careguard.adapters import Api, Exchange, append_reply_note, reply_texts, set_reply_text
 from careguard.assessment import Assessment
 from careguard.conversation import Message
@@ -203,6 +205,7 @@ class Pipeline:
                 self.stages.redactor.redact(m.text, session)
 
     async def _run(self, name: str, settings: StageSettings, fn: Callable[[], T]) -> T:
+        start = time.perf_counter()
         try:
             with anyio.fail_after(settings.timeout_ms / 1000):
                 return await anyio.to_thread.run_sync(
@@ -214,6 +217,8 @@ class Pipeline:
             raise
         except Exception as exc:
             raise StageError(name, exc.__class__.__name__) from exc
+        finally:
+            observe.note_stage(name, time.perf_counter() - start)
 
     async def assess(self, messages: list[Message]) -> Assessment:
         """The distress assessment alone (``POST /v1/assess``), deadline and limit applied."""
@@ -223,6 +228,7 @@ class Pipeline:
             return _NONE
         result: Assessment = await self._run("distress", p.stage,
                                              lambda: assessor.assess(messages))
+        observe.note_assessment(result)
         return result
 
     async def prepare(self, ex: Exchange, ctx: TurnContext) -> Turn:
@@ -246,6 +252,7 @@ class Pipeline:
         turn = Turn(ex, assessment, plan, session, redactions,
                     direct=bool(plan.respond_directly), guarantee=bool(plan.ensure_resources),
                     degraded=degraded)
+        observe.note_turn(turn, country=ctx.country, conversation_key=key)
         if plan.escalate:
             self._escalate(turn, ctx)
         return turn
@@ -257,12 +264,17 @@ class Pipeline:
             return None, 0
         slots = [s for s in ex.slots if s.text.strip()]
 
+        def analyze(text: str) -> Any:  # a cache miss: count what is newly found
+            found = redactor.analyze(text)
+            observe.note_entities(f.entity_type for f in found)
+            return found
+
         def work() -> tuple[Any, list[str], int]:
             session = redactor.session(key)
             out: list[str] = []
             count = 0
             for slot in slots:
-                findings = self._findings.get(slot.text, redactor.analyze)
+                findings = self._findings.get(slot.text, analyze)
                 count += len(findings)
                 out.append(redactor.replace(slot.text, findings, session))
             return session, out, count
@@ -342,6 +354,8 @@ class ReplyFilter:
         if ints.reply_has_resources("".join(self._seen), self.turn.plan):
             return None
         note: str = ints.resource_note(self.turn.plan)
+        if note:
+            observe.note_reply_action("resources", "append_resources")
         return note or None
 
     # ------------------------------------------------------------ whole replies

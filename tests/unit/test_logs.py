@@ -45,7 +45,7 @@ def test_each_line_is_json_with_the_request_id(logged: io.StringIO) -> None:
         lambda lg: lg.info("user wrote %s", CANARY_EMAIL),
         lambda lg: lg.info("user wrote %s and %d", CANARY_PHONE, 3),
         lambda lg: lg.info(f"user wrote {CANARY_EMAIL}"),  # an f-string: the point
-        lambda lg: lg.info("x", extra={"stage": CANARY_EMAIL, "level": CANARY_PHONE}),
+        lambda lg: lg.info("x", extra={"stage": CANARY_EMAIL, "distress_level": CANARY_PHONE}),
         lambda lg: lg.info("x", extra={"text": CANARY_EMAIL}),
         lambda lg: lg.warning("x", extra={"country": CANARY_PHONE}),
     ],
@@ -108,3 +108,9 @@ def test_uvicorn_log_config_routes_through_the_formatter() -> None:
         assert root.level == logging.WARNING
     finally:
         root.handlers, root.level = saved[0], saved[1]
+
+
+def test_extras_cannot_overwrite_the_base_fields(logged: io.StringIO) -> None:
+    """An extra named like a base field (``level``) does not replace it."""
+    logging.getLogger("careguard.test").warning("x", extra={"level": "none"})
+    assert lines(logged)[0]["level"] == "warning"

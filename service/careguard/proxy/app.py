@@ -20,12 +20,14 @@ from litestar import Litestar, Request, Response, get, post, route
 from litestar.datastructures import State
 from litestar.response import Stream
 
+from careguard import observe
 from careguard.conversation import Message, messages_from_openai
 from careguard.errors import ShapeError
 from careguard.pipeline import Pipeline, Stages, build_stages
 from careguard.policy import LoadedPolicy, load_policy
 from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
 from careguard.proxy.errors import error_response
+from careguard.proxy.observability import metrics_endpoint
 from careguard.proxy.routes_anthropic import messages
 from careguard.proxy.routes_openai import chat_completions
 from careguard.proxy.state import (
@@ -143,6 +145,8 @@ def create_app(
         upstream = Upstream.build(settings.upstream, limits, key=settings.upstream_key,
                                   transport=transport)
     state = ProxyState(loaded, upstream)
+    obs = observe.setup(loaded)  # metrics (fresh registry), audit sink from the environment
+    state.metrics = obs.metrics
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -153,9 +157,13 @@ def create_app(
             finally:
                 tg.cancel_scope.cancel()
                 await upstream.aclose()
+                obs.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, assess, chat_completions, messages, passthrough],
+        route_handlers=[healthz, readyz, assess, chat_completions, messages, passthrough,
+                        metrics_endpoint],
+        middleware=[obs.middleware],
+        logging_config=None,  # careguard.logs sets up logging (JSON lines, no text)
         lifespan=[lifespan],
         state=State({"careguard": state}),
     )

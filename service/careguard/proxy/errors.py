@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Response
 
+from careguard import observe
 from careguard.adapters import Api
 from careguard.errors import (
     CareguardError,
@@ -80,6 +81,7 @@ def error_body(api: Api, status: int, kind: str, code: str, message: str) -> dic
 def error_response(
     api: Api, exc: BaseException, headers: Mapping[str, str] | None = None
 ) -> Response[Any]:
+    observe.note_error(exc)
     status, kind, code, message = error_parts(exc)
     return Response(error_body(api, status, kind, code, message), status_code=status,
                     headers=dict(headers or {}), media_type="application/json")
@@ -87,5 +89,6 @@ def error_response(
 
 def error_event(api: Api, exc: BaseException) -> dict[str, Any]:
     """The body of an SSE error event sent when a stream fails after it started."""
+    observe.note_error(exc)
     status, kind, code, message = error_parts(exc)
     return error_body(api, status, kind, code, message)

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request
 
 from careguard.errors import InputError
+from careguard.logs import request_id_var
 from careguard.pipeline import Pipeline
 from careguard.policy import LoadedPolicy
 from careguard.proxy.errors import Overloaded, Starting
@@ -56,7 +57,8 @@ class ProxyState:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """The request id bound by the observation middleware (else a fresh one)."""
+    return request_id_var.get() or uuid.uuid4().hex
 
 
 def careguard_headers(rid: str, level: str = "none", redactions: int = 0) -> dict[str, str]:

@@ -9,12 +9,14 @@ upstream → :class:`UpstreamStatus` (its status passed through).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
+from careguard import observe
 from careguard.errors import (
     UpstreamBadResponse,
     UpstreamError,
@@ -102,6 +104,7 @@ class Upstream:
         With ``ok_only`` an error status raises :class:`UpstreamStatus` (after reading a small
         bounded part of the body to name the upstream's error type).
         """
+        start = time.perf_counter()
         url = self.url_for(path) + (f"?{query}" if query else "")
         req = self.client.build_request(method, url, headers=dict(headers), content=body)
         try:
@@ -118,6 +121,7 @@ class Upstream:
             yield resp
         finally:
             await resp.aclose()
+            observe.note_stage("upstream", time.perf_counter() - start)
 
     async def aclose(self) -> None:
         await self.client.aclose()
