@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from careguard.assessment import Assessment
+from careguard.errors import PolicyError
 from careguard.levels import Level
 from careguard.policy import EscalationPolicy, Policy
 from careguard.resources import INTERNATIONAL, normalize_country
@@ -60,11 +61,13 @@ class Escalator:
     def __init__(self, policy: Policy, *, client: httpx.AsyncClient | None = None,
                  max_pending: int = 100, backoff_s: float = 0.5) -> None:
         settings: EscalationPolicy = policy.interventions.escalation
-        if settings.webhook_url is None:
-            raise ValueError("escalation needs interventions.escalation.webhook_url")
+        url = httpx.URL(settings.webhook_url or "")
+        if url.scheme not in ("http", "https") or not url.host:
+            raise PolicyError(policy.name, "must be an http(s) URL",
+                              "$.interventions.escalation.webhook_url")
         self.policy = policy
         self.settings = settings
-        self.url: str = settings.webhook_url
+        self.url: str = str(url)
         self.max_pending = max_pending
         self.backoff_s = backoff_s
         self._client = client

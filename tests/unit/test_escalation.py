@@ -15,6 +15,7 @@ import msgspec
 import pytest
 
 from careguard.assessment import Assessment, Signal
+from careguard.errors import PolicyError
 from careguard.escalation import EVENT_KEYS, Escalator, escalation_event
 from careguard.levels import Level
 from careguard.policy import Policy, load_policy
@@ -219,3 +220,11 @@ def test_submit_without_event_loop_is_dropped(base: Policy) -> None:
     """Called outside an event loop, submit drops the event instead of blocking."""
     esc = Escalator(_policy(base, "http://127.0.0.1:9/hook"))
     assert esc.submit(_a(), request_id="r", country="US") is False and esc.dropped == 1
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/hook", "not a url", "http://"])
+def test_webhook_must_be_http_url(base: Policy, url: str) -> None:
+    """A webhook_url that is not an http(s) URL stops start-up with its $.path."""
+    with pytest.raises(PolicyError) as err:
+        Escalator(_policy(base, url))
+    assert err.value.path == "$.interventions.escalation.webhook_url"
