@@ -90,7 +90,9 @@ def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages
     set once by the parent of several workers) or is random for this process.
     """
     from careguard.distress import build_assessor
+    from careguard.escalation import Escalator
     from careguard.interventions import Interventions
+    from careguard.output_checks import ReplyChecks
     from careguard.pii import build_redactor
 
     if secret is None:
@@ -108,7 +110,8 @@ def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages
         )
     assessor = build_assessor(loaded) if policy.distress.enabled else None
     return Stages(loaded, assessor=assessor, redactor=redactor, directory=ints.directory,
-                  interventions=ints)
+                  interventions=ints, checks=ReplyChecks.from_policy(policy),
+                  escalation=Escalator.from_policy(policy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +256,7 @@ class Pipeline:
                     direct=bool(plan.respond_directly), guarantee=bool(plan.ensure_resources),
                     degraded=degraded)
         observe.note_turn(turn, country=ctx.country, conversation_key=key)
-        if plan.escalate:
-            self._escalate(turn, ctx)
+        self._escalate(turn, ctx)
         return turn
 
     async def _redact(self, ex: Exchange, key: str, degraded: list[str]) -> tuple[Any, int]:
@@ -296,7 +298,7 @@ class Pipeline:
         if esc is None:
             return
         try:
-            esc.submit(turn.plan, turn.assessment, request_id=ctx.request_id)
+            esc.submit(turn.assessment, request_id=ctx.request_id, country=ctx.country)
         except Exception:  # never let escalation break the reply
             log.exception("escalation submit failed")
 

@@ -132,12 +132,18 @@ async def _load(state: ProxyState, factory: StagesFactory) -> None:
 def create_app(
     settings: ServeSettings | None = None,
     *,
+    loaded: LoadedPolicy | None = None,
     stages_factory: StagesFactory = build_stages,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Litestar:
-    """Build the service. ``transport`` replaces httpx's network transport (tests only)."""
+    """Build the service.
+
+    ``loaded`` overrides ``settings.policy`` (an already loaded policy); ``stages_factory``
+    builds the stages in the lifespan (default: the real models); ``transport`` replaces
+    httpx's network transport.
+    """
     settings = settings or ServeSettings()
-    loaded = load_policy(settings.policy)
+    loaded = loaded or load_policy(settings.policy)
     limits = loaded.policy.limits
     if settings.upstream == ECHO:
         upstream = Upstream.build(ECHO_BASE_URL, limits, key=None, transport=EchoTransport())
@@ -158,6 +164,9 @@ def create_app(
                 tg.cancel_scope.cancel()
                 await upstream.aclose()
                 obs.close()
+                esc = state.pipeline.stages.escalation if state.pipeline else None
+                if esc is not None:
+                    await esc.aclose()
 
     return Litestar(
         route_handlers=[healthz, readyz, assess, chat_completions, messages, passthrough,

@@ -85,10 +85,12 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
 async def read_json(request: Request[Any, Any, Any], limit: int) -> Any:
     raw = await read_body(request, limit)
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise InputError("request body is not UTF-8") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"request body is not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text)
     except ValueError as exc:
         pos = getattr(exc, "pos", None)
-        where = f" at byte {pos}" if isinstance(pos, int) else ""
+        where = f" at character {pos}" if isinstance(pos, int) else ""
         raise InputError(f"request body is not valid JSON{where}") from None

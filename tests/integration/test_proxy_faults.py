@@ -1,0 +1,206 @@
+"""Faults over real sockets: upstream failures, bad input, hang-ups, failing stages."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from careguard.pipeline import Stages
+from careguard.policy import FailureMode, StageSettings
+from careguard.proxy.app import create_app
+from careguard.settings import ServeSettings
+from tests.integration.conftest import StartProxy, policy_with
+from tests.integration.harness import (
+    ScriptedUpstream,
+    ServerThread,
+    free_port,
+    path_of,
+    reply_text,
+    request_body,
+    sent_text,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.models]
+
+CANARY = "zebra-canary-4471 Margaret Thornbury"
+CRISIS = "I can't go on anymore. I have decided to kill myself tonight."
+APIS = ["openai", "anthropic"]
+
+
+def post(url: str, api: str, body: Any, **kw: Any) -> httpx.Response:
+    return httpx.post(url + path_of(api), timeout=30, **kw,
+                      **({"json": body} if not isinstance(body, bytes) else {"content": body}))
+
+
+def envelope_message(api: str, resp: httpx.Response) -> str:
+    data = resp.json()
+    if api == "anthropic":
+        assert data["type"] == "error"
+        return str(data["error"]["message"])
+    assert {"message", "type", "code"} <= data["error"].keys()
+    return str(data["error"]["message"])
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_refused_upstream_is_502(start_proxy: StartProxy, api: str) -> None:
+    """Nothing listening upstream gives 502 in the client's envelope."""
+    proxy = start_proxy(f"http://127.0.0.1:{free_port()}")
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": CANARY}],
+                                             stream=False))
+    assert resp.status_code == 502
+    assert CANARY not in resp.text and "Margaret" not in resp.text
+    envelope_message(api, resp)
+    assert "x-careguard-request-id" in resp.headers
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_upstream_timeout_is_504(
+    start_proxy: StartProxy, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream, api: str,
+) -> None:
+    """An upstream that does not answer within the read timeout gives 504."""
+    proxy = start_proxy(upstream_server[1].url,
+                        loaded=policy_with(limits={"upstream_read_s": 0.3}))
+    upstream.script.hang_s = 1.5
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": "Hi"}],
+                                             stream=False))
+    assert resp.status_code == 504
+    envelope_message(api, resp)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_upstream_error_status_is_passed_through(
+    proxy: ServerThread, upstream: ScriptedUpstream, api: str
+) -> None:
+    """An upstream 429 reaches the client as 429 in its own envelope."""
+    upstream.script.status = 429
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": "Hi"}],
+                                             stream=True))
+    assert resp.status_code == 429
+    envelope_message(api, resp)
+
+
+@pytest.mark.parametrize(
+    ("api", "body", "status", "needle"),
+    [
+        ("openai", b'{"messages": [', 400, "not valid JSON"),
+        ("anthropic", b"\xff\xfe", 400, "UTF-8"),
+        ("openai", {"messages": [{"role": "user", "content": 42}]}, 422,
+         "$.messages[0].content"),
+        ("anthropic", {"messages": [{"role": "system", "content": "x"}]}, 422,
+         "$.messages[0].role"),
+        ("openai", {"messages": [{"role": "user", "content": "x" * 1_100_000}]}, 413, "limit"),
+    ],
+)
+def test_bad_requests_get_clear_errors(
+    proxy: ServerThread, upstream: ScriptedUpstream, api: str, body: Any, status: int,
+    needle: str,
+) -> None:
+    """Malformed JSON → 400, wrong shapes → 422 naming the field, too large → 413."""
+    resp = post(proxy.url, api, body)
+    assert resp.status_code == status
+    assert needle in envelope_message(api, resp)
+    assert upstream.received == []
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_client_hang_up_stops_the_upstream_read(
+    proxy: ServerThread, upstream: ScriptedUpstream, api: str
+) -> None:
+    """A client that leaves mid-stream makes careguard drop its upstream connection."""
+    upstream.script.endless = True
+    upstream.script.chunk_delay = 0.02
+    upstream.script.text = "Still talking to you. "
+    body = request_body(api, [{"role": "user", "content": "Talk to me."}], stream=True)
+    with httpx.stream("POST", proxy.url + path_of(api), json=body, timeout=30) as resp:
+        for i, _ in enumerate(resp.iter_raw()):
+            if i >= 3:
+                break
+    assert upstream.disconnected.wait(timeout=5)
+
+
+@pytest.mark.parametrize("api", APIS)
+@pytest.mark.parametrize("stream", [False, True])
+def test_crisis_turn_reaches_the_user_when_the_upstream_fails(
+    start_proxy: StartProxy, api: str, stream: bool
+) -> None:
+    """With the upstream down, a crisis turn still gets the safe message and resources."""
+    proxy = start_proxy(f"http://127.0.0.1:{free_port()}")
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": CRISIS}],
+                                             stream=stream),
+                headers={"x-careguard-country": "GB"})
+    assert resp.status_code == 200
+    assert resp.headers["x-careguard-upstream"] == "failed"
+    assert "116 123" in reply_text(api, resp, stream=stream)
+
+
+class _BrokenRedactor:
+    """Wraps the real redactor; after the warm-up its analysis fails (a stage that breaks)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def redact(self, *args: Any) -> Any:  # used by the warm-up only
+        return self._real.redact(*args)
+
+    def session(self, key: str) -> Any:
+        return self._real.session(key)
+
+    def analyze(self, text: str) -> Any:
+        raise RuntimeError("analyzer down")
+
+    def replace(self, *args: Any) -> Any:
+        return self._real.replace(*args)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_failing_pii_stage_fails_closed_by_default(
+    start_proxy: StartProxy, stages: Stages, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream, api: str,
+) -> None:
+    """When redaction cannot run, nothing is forwarded and the client gets a 503."""
+    broken = dataclasses.replace(stages, redactor=_BrokenRedactor(stages.redactor))
+    proxy = start_proxy(upstream_server[1].url, stages_override=broken)
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": CANARY}],
+                                             stream=False))
+    assert resp.status_code == 503
+    assert upstream.received == []
+    assert CANARY not in resp.text
+
+
+def test_failing_pii_stage_open_forwards_loudly(
+    start_proxy: StartProxy, stages: Stages, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream,
+) -> None:
+    """Under ``on_failure: open`` the turn goes through, marked degraded in a header."""
+    broken = dataclasses.replace(stages, redactor=_BrokenRedactor(stages.redactor))
+    loaded = policy_with(pii={"stage": StageSettings(on_failure=FailureMode.OPEN)})
+    proxy = start_proxy(upstream_server[1].url, stages_override=broken, loaded=loaded)
+    resp = post(proxy.url, "openai", request_body("openai", [{"role": "user", "content": "Hi"}],
+                                                  stream=False))
+    assert resp.status_code == 200
+    assert resp.headers["x-careguard-degraded"] == "pii"
+    assert "Hi" in sent_text(upstream.received[-1])
+
+
+def test_readyz_waits_for_the_models(
+    stages: Stages, upstream_server: tuple[ScriptedUpstream, ServerThread]
+) -> None:
+    """/readyz is 503 while the stages load and 200 once they are warmed; /healthz at once."""
+
+    def slow(loaded: Any) -> Stages:
+        time.sleep(1.0)
+        return dataclasses.replace(stages, loaded=loaded)
+
+    app = create_app(ServeSettings(upstream=upstream_server[1].url), stages_factory=slow)
+    with ServerThread(app) as server:
+        assert httpx.get(server.url + "/healthz").status_code == 200
+        assert httpx.get(server.url + "/readyz").status_code == 503
+        deadline = time.monotonic() + 30
+        while httpx.get(server.url + "/readyz").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
