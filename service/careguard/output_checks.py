@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from careguard import observe
 from careguard.interventions import Plan, direct_response
 from careguard.levels import Level
 from careguard.policy import Policy, ReplyAction
@@ -334,6 +335,7 @@ class SentenceChecker:
         if not ids:
             return sentence + sep
         self._found.extend(ids)
+        observe.note_reply_action("safe_messaging", self._c.action.value)
         if self._c.action is ReplyAction.REPLACE:
             self.stopped = True
             return self._c.safe_reply
