@@ -29,10 +29,15 @@ __all__ = ["Guard"]
 class Guard:
     """Runs careguard's stages under one policy. Thread-safe; one per process is enough."""
 
-    def __init__(self, loaded: LoadedPolicy, *, assessor: Any, redactor: Any) -> None:
+    def __init__(
+        self, loaded: LoadedPolicy, *, assessor: Any, redactor: Any, stages: Any | None = None
+    ) -> None:
         self.loaded = loaded
         self.assessor = assessor
         self.redactor = redactor
+        self.stages = stages
+        """The full per-turn stages (``careguard.pipeline.Stages``) when built by
+        ``from_policy``; the ASGI middleware runs its pipeline on them."""
 
     @property
     def policy(self) -> Policy:
@@ -42,10 +47,12 @@ class Guard:
     def from_policy(cls, path: str | Path | None = None) -> Guard:
         """Build a guard from a policy file (the shipped default when ``path`` is None)."""
         from careguard.distress import build_assessor
-        from careguard.pii import build_redactor
+        from careguard.pipeline import build_stages
 
         loaded = load_policy(path)
-        return cls(loaded, assessor=build_assessor(loaded), redactor=build_redactor(loaded))
+        stages = build_stages(loaded)  # redactor protects the crisis numbers it may inject
+        assessor = stages.assessor or build_assessor(loaded)
+        return cls(loaded, assessor=assessor, redactor=stages.redactor, stages=stages)
 
     def assess(self, messages: Sequence[Mapping[str, Any]] | Sequence[Message]) -> Assessment:
         """Assess a conversation given as OpenAI-style message dicts (or ``Message``s)."""
