@@ -71,6 +71,11 @@ class Redactor:
         self._entities = sorted(self._thresholds)
 
     @property
+    def analyzer(self) -> Any:
+        """The presidio ``AnalyzerEngine`` (to build variants without loading spaCy again)."""
+        return self._analyzer
+
+    @property
     def mode(self) -> PiiMode:
         return self._pii.mode
 

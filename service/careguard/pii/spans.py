@@ -112,8 +112,9 @@ def propagate_repeats(text: str, findings: Sequence[Finding]) -> list[Finding]:
     """Add the other occurrences of a found name or place ("Maciej Borkowski … Borkowski").
 
     For PERSON and LOCATION findings, the whole value and (for a PERSON of several words) each
-    capitalised word of three letters or more that is not a common word are looked up as whole
-    words, case-sensitively; uncovered occurrences get a finding of the same type and score.
+    capitalised word of three letters or more that is not a common word or a word-name
+    (:data:`WORD_NAMES`) are looked up as whole words, case-sensitively; uncovered occurrences
+    get a finding of the same type and score.
     """
     from careguard.pii.recognizers._words import NOT_A_NAME
 
@@ -126,7 +127,9 @@ def propagate_repeats(text: str, findings: Sequence[Finding]) -> list[Finding]:
         candidates = [value]
         if f.entity_type == "PERSON":
             candidates += [
-                w for w in value.split() if len(w) >= 3 and w[0].isupper() and w.isalpha()
+                w
+                for w in value.split()
+                if len(w) >= 3 and w[0].isupper() and w.isalpha() and w.lower() not in WORD_NAMES
             ]
         for term in candidates:
             if term.lower() not in NOT_A_NAME and term not in terms:

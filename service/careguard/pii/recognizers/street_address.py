@@ -57,9 +57,10 @@ _LOWER_LINK = "de|del|la|le|les|des|du|da|do|dos|das|di|della|von|van|der|den|am
 _CAP_NAME = rf"{_WORD}(?:[ \t]+(?:{_LOWER_LINK}|{_WORD})){{0,3}}"
 
 # Phrases after which an address follows in running text ("lives at 92597 Jahu 80, Liiva").
+_FUNCTION_WORD = r"(?i:and|or|to|the|then|on|at|in|of|for|with|from|till|until|am|pm)\b"
 _LEAD_IN = (
     r"(?:lives?|living|stay(?:s|ing)?|located|moved|deliver(?:ed)?|sent|send|arrived|return|"
-    r"taxi|ship(?:ped)?|mail(?:ed)?|come|go|went|drive|is|am|are)\s+(?:at|on|to)|"
+    r"taxi|ship(?:ped)?|mail(?:ed)?|come|go|went|drive|is)\s+(?:at|on|to)|"
     r"address(?:\s+is|:)|new\s+address\s+is"
 )
 
@@ -108,7 +109,7 @@ PATTERNS: tuple[RegexPattern, ...] = (
         "address after a lead-in phrase",
         rf"(?i:{_LEAD_IN})\s+({_HOUSE},?(?:[ \t]+{_HOUSE})?[ \t]+"
         rf"(?:{_CAP_NAME}(?:[ \t]+{_HOUSE}\b\.?)?"
-        rf"|{_NAME_LINE}[ \t]+{_HOUSE}\b\.?){_TAIL})",
+        rf"|(?!{_FUNCTION_WORD}){_NAME_LINE}[ \t]+{_HOUSE}\b\.?){_TAIL})",
         0.6,
         group=1,
     ),

@@ -1,0 +1,146 @@
+"""The redactor with the real presidio engine and spaCy model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from careguard.pii import AllowList, Redactor, build_redactor
+from careguard.policy import PiiMode, PiiPolicy, load_policy
+
+pytestmark = pytest.mark.models
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "examples" / "seed-conversation.json"
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    """The default policy's redactor, built once for this module."""
+    return build_redactor(load_policy(), secret=b"unit-test")
+
+
+def _variant(base: Redactor, mode: PiiMode, allow: tuple[str, ...] = ()) -> Redactor:
+    pii = PiiPolicy(mode=mode, entities=dict(base.entities), allow_list=allow)
+    return Redactor(
+        base.analyzer, pii, allow=AllowList(allow), secret=b"unit-test", thresholds=base.entities
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("write to jo.berg@example.org today", "EMAIL_ADDRESS", "jo.berg@example.org"),
+        ("call me on 212-555-0187 tonight", "PHONE_NUMBER", "212-555-0187"),
+        ("Mobile: 72 128 827", "PHONE_NUMBER", "72 128 827"),
+        ("my card 4969800024734372 was declined", "CREDIT_CARD", "4969800024734372"),
+        ("card no 4415101282806639538 is blocked", "CREDIT_CARD", "4415101282806639538"),
+        ("my ssn is 791-10-5487", "US_SSN", "791-10-5487"),
+        ("IBAN GB88XDHF05610830433955 please", "IBAN_CODE", "GB88XDHF05610830433955"),
+        ("from 41.176.181.243 again", "IP_ADDRESS", "41.176.181.243"),
+        ("I live at 221B Baker Street, London.", "STREET_ADDRESS", "221B Baker Street"),
+        ("The bus station is on Vesterskovvej 79", "STREET_ADDRESS", "Vesterskovvej 79"),
+        ("My name is Anna Lindqvist and I'm tired.", "PERSON", "Anna Lindqvist"),
+        ("my friend Tomasz never calls back", "PERSON", "Tomasz"),
+        ("I grew up in Springfield.", "LOCATION", "Springfield"),
+        ("see https://www.example.com/help for more", "URL", "https://www.example.com/help"),
+    ],
+)
+def test_detects_personal_data(redactor: Redactor, text: str, kind: str, value: str) -> None:
+    """Each kind of personal data is found with its exact span and type."""
+    found = {(f.entity_type, text[f.start : f.end]) for f in redactor.analyze(text)}
+    assert (kind, value) in found
+
+
+def test_street_name_is_not_a_person(redactor: Redactor) -> None:
+    """"Baker" in "221 Baker Street" is part of an address, not a PERSON."""
+    text = "Send it to 221 Baker Street please"
+    assert [f.entity_type for f in redactor.analyze(text)] == ["STREET_ADDRESS"]
+
+
+def test_no_url_inside_an_email(redactor: Redactor) -> None:
+    """An email address gives one EMAIL_ADDRESS finding, no URL for its domain."""
+    text = "mail anna.berg@example.co.uk"
+    assert [f.entity_type for f in redactor.analyze(text)] == ["EMAIL_ADDRESS"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hope things get better soon, I really do.",
+        "Grace under pressure is not my thing right now.",
+        "I feel hopeless and I can't sleep.",
+        "*sighs heavily* Nothing seems to be going right.",
+        "Joy? I haven't felt joy in months.",
+        "I walked 5 miles down the road to clear my head.",
+        "I slept from 3 to 5 and then stared at the ceiling.",
+        "Call or text 988, or text HOME to 741741.",
+        "Samaritans are on 116 123 and Lifeline on 13 11 14.",
+        "In an emergency dial 911, 999 or 112; NHS 111 for advice.",
+    ],
+)
+def test_emotional_chat_and_crisis_lines_are_left_alone(redactor: Redactor, text: str) -> None:
+    """Ordinary distress talk and crisis-line numbers produce no findings."""
+    assert redactor.analyze(text) == []
+
+
+def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
+    """The reference conversation's user turns hold no personal data and stay as they are."""
+    messages = json.loads(SEED.read_text())["messages"]
+    session = redactor.session("seed")
+    for m in (m for m in messages if m["role"] == "user"):
+        assert redactor.redact(m["content"], session).text == m["content"]
+
+
+def test_pseudonymize_then_restore_gives_the_original(redactor: Redactor) -> None:
+    """A reply that echoes the placeholders is restored to the user's own values."""
+    text = "I'm Anna Lindqvist, mail anna@lindqvist.se or call 212-555-0187."
+    session = redactor.session("conv-1")
+    redacted = redactor.redact(text, session).text
+    assert "Anna" not in redacted and "212-555-0187" not in redacted
+    restorer = session.restorer()
+    assert restorer.feed(redacted[:17]) + restorer.feed(redacted[17:]) + restorer.flush() == text
+
+
+def test_one_value_one_placeholder_across_messages_and_requests(redactor: Redactor) -> None:
+    """The same email in two messages and in a later request gets one placeholder."""
+    first = redactor.session("conv-2")
+    a = redactor.redact("mail me at zoe@example.org", first).text
+    b = redactor.redact("again: zoe@example.org", first).text
+    c = redactor.redact("zoe@example.org", redactor.session("conv-2")).text
+    placeholder = c
+    assert a.endswith(placeholder) and b.endswith(placeholder)
+    other = redactor.redact("zoe@example.org", redactor.session("conv-3")).text
+    assert other != placeholder
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        (PiiMode.REDACT, "mail <EMAIL_ADDRESS> now"),
+        (PiiMode.MASK, "mail z**@*******.org now"),
+        (PiiMode.PASS, "mail zoe@example.org now"),
+    ],
+)
+def test_modes(redactor: Redactor, mode: PiiMode, expected: str) -> None:
+    """redact writes the type, mask keeps the shape, pass changes nothing but still finds."""
+    variant = _variant(redactor, mode)
+    result = variant.redact("mail zoe@example.org now")
+    assert result.text == expected
+    assert [f.entity_type for f in result.findings] == ["EMAIL_ADDRESS"]
+
+
+def test_policy_allow_list_is_never_redacted(redactor: Redactor) -> None:
+    """A literal in policy.pii.allow_list survives even though it looks like PII."""
+    variant = _variant(redactor, PiiMode.REDACT, allow=("help@careline.example.org",))
+    text = "write to help@careline.example.org or to me at zoe@example.org"
+    expected = "write to help@careline.example.org or to me at <EMAIL_ADDRESS>"
+    assert variant.redact(text).text == expected
+
+
+def test_protected_literals_from_build_are_never_redacted() -> None:
+    """build_redactor(protected=...) protects injected text, e.g. a resource line."""
+    line = "Samaritans (UK): call 116 123 or email jo@samaritans.org"
+    r = build_redactor(load_policy(), protected=[line], secret=b"k")
+    assert r.redact(f"{line}. I'm Anna Lindqvist.").text.startswith(line)
