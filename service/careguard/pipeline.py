@@ -238,16 +238,31 @@ class Pipeline:
         """Assess, redact, plan and inject; the exchange's body is then safe to forward."""
         policy = self.policy
         degraded: list[str] = []
-        try:
-            assessment = await self.assess(ex.messages)
-        except StageError:
-            if policy.failure_mode_for(policy.distress.stage) is FailureMode.CLOSED:
-                raise
-            log.warning("stage failed open", extra={"stage": "distress"})
-            degraded.append("distress")
-            assessment = _NONE
         key = conversation_key(ex, ctx.conversation_id)
-        session, redactions = await self._redact(ex, key, degraded)
+        # distress (original text) and PII run side by side: both spend their time in
+        # native code (onnxruntime, spaCy) in worker threads
+        found: dict[str, Any] = {}
+        errors: list[StageError] = []
+
+        async def assess() -> None:
+            try:
+                found["assessment"] = await self._assess_turn(ex, degraded)
+            except StageError as exc:
+                errors.append(exc)
+
+        async def redact() -> None:
+            try:
+                found["redaction"] = await self._redact(ex, key, degraded)
+            except StageError as exc:
+                errors.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(assess)
+            tg.start_soon(redact)
+        if errors:
+            raise errors[0]
+        assessment: Assessment = found["assessment"]
+        session, redactions = found["redaction"]
         plan = self.stages.interventions.plan_for(
             assessment, policy, self.stages.directory, ctx.country
         )
@@ -258,6 +273,17 @@ class Pipeline:
         observe.note_turn(turn, country=ctx.country, conversation_key=key)
         self._escalate(turn, ctx)
         return turn
+
+    async def _assess_turn(self, ex: Exchange, degraded: list[str]) -> Assessment:
+        policy = self.policy
+        try:
+            return await self.assess(ex.messages)
+        except StageError:
+            if policy.failure_mode_for(policy.distress.stage) is FailureMode.CLOSED:
+                raise
+            log.warning("stage failed open", extra={"stage": "distress"})
+            degraded.append("distress")
+            return _NONE
 
     async def _redact(self, ex: Exchange, key: str, degraded: list[str]) -> tuple[Any, int]:
         policy = self.policy
