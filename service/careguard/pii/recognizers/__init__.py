@@ -7,7 +7,15 @@ from careguard.pii.recognizers.person_context import PersonContextRecognizer
 from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
 from careguard.pii.recognizers.street_address import StreetAddressRecognizer
 
-__all__ = ["EXTRA_RECOGNIZERS"]
+__all__ = [
+    "EXTRA_RECOGNIZERS",
+    "AddressPlacesRecognizer",
+    "CardNumberRecognizer",
+    "LocationContextRecognizer",
+    "PersonContextRecognizer",
+    "PhoneContextRecognizer",
+    "StreetAddressRecognizer",
+]
 
 EXTRA_RECOGNIZERS = (
     StreetAddressRecognizer,
