@@ -10,7 +10,7 @@ from careguard.distress.rules import find
 
 _FLAGS = (
     "live_self", "live_other", "negated", "idiom", "past", "fiction", "self_harm",
-    "plan", "means", "time_frame", "preparation", "attempt",
+    "plan", "means", "time_frame", "preparation", "attempt", "positive_idiom",
 )  # fmt: skip
 
 
@@ -28,13 +28,15 @@ def _on(text: str) -> set[str]:
         ("I don't know, I just want to die", {"live_self"}),
         ("i m trying to not kill myself it is hard", {"live_self"}),
         ("this exam is killing me", {"idiom"}),
-        ("I'm dying laughing", {"idiom"}),
+        ("I'm dying laughing", {"idiom", "positive_idiom"}),
         ("kill me now lol", {"idiom"}),
         ("I want to die lol this homework", {"idiom"}),
         ("Years ago I wanted to die, but I'm much better now", {"past"}),
         ("I used to be happy but now I want to die", {"live_self"}),
         ("My friend told me she wants to kill herself", {"live_other"}),
         ("my brother has been suicidal for months", {"live_other"}),
+        ("My ex bf is suicidal, how do I help?", {"live_other"}),
+        ("It's been 11 years since I last tried to kill myself", {"past"}),
         ("I'm writing a story where the main character wants to kill himself", {"fiction"}),
         ("Suicide prevention week starts Monday", set()),
         ("I've been cutting myself again", {"self_harm"}),

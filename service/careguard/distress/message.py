@@ -13,7 +13,8 @@ How the signals combine:
 3. When the only suicidal language is negated, idiomatic, past or fictional, a model
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
    best level (``rule:negation`` ... ).
-4. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
+4. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
+5. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
    with explicit intent, a plan or means).
 """
@@ -86,6 +87,9 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
             adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY
             rank = int(np.argmax(adjusted))
             score = _at_or_above(proba, rank)
+    if f.positive_idiom and rank == Level.LOW.rank and not (f.any_mention or f.self_harm):
+        rank = Level.NONE.rank  # "dying laughing": the model reads the word, not the joy
+        score = _at_or_above(proba, rank)
     if f.self_harm:
         signals.append(Signal("rule:self_harm", Level.MODERATE))
         if rank < Level.MODERATE.rank:

@@ -45,7 +45,7 @@ _OTHER = re.compile(
     r"\b(?:kill(?:ing)? (?:him|her|them)sel(?:f|ves)|end(?:ing)? (?:his|her"
     r"|their) (?:own )?life|take (?:his|her|their) (?:own )?life|(?:he|she|they|friend|brother"
     r"|sister|mom|mum|dad|son|daughter|partner|boyfriend|girlfriend|wife|husband|roommate"
-    r"|cousin)(?:'s| is| are|'re| has been| have been| was| were)? ?(?:been )?(?:suicidal"
+    r"|cousin|bf|gf|ex|fiance|fiancee)(?:'s| is| are|'re| has been| have been| was| were)? ?(?:been )?(?:suicidal"
     r"|wants? to die|wanted to die|talking about (?:suicide|dying|killing))|(?:he|she"
     r"|they) (?:said|says|told me|keeps saying|texted me) (?:that )?(?:he|she|they) (?:wants?"
     r"|wanted|is going|was going) to (?:die|end it|kill))\b",
@@ -59,6 +59,12 @@ _SELF_HARM = re.compile(
 _NEGATION = re.compile(
     r"\b(?:not|never|no longer|don'?t|do not|didn'?t|won'?t|wouldn'?t|isn'?t|am not|i'?m not"
     r"|no|nor|without|stopped|quit)\b(?:[ ]+(?!and\b|but\b|so\b)[\w']+){0,2}[ ]*$",
+    _F,
+)
+_POSITIVE_IDIOM = re.compile(
+    r"\b(?:dying (?:of |from |with )?(?:laughter|laughing|lol|lmao|haha)|killed it|killing it"
+    r"|to die for|dying to (?:see|try|know|meet|go|get|hear|watch|tell)|drop dead gorgeous"
+    r"|i'?m dead (?:lol|lmao|haha|😂|💀)|dead 💀|dead (?:lol|lmao|haha)|i'?m crying laughing)\b",
     _F,
 )
 _EFFORT = re.compile(
@@ -84,7 +90,7 @@ _PAST = re.compile(
     r"\b(?:years? ago|months ago|when i was (?:younger|a (?:kid|child|teen|teenager)"
     r"|in (?:high )?school|\d+)|as a (?:kid|child|teen|teenager)|used to|in the past|back then"
     r"|back in|at the time|last year|in (?:high school|college|my (?:teens|twenties))"
-    r"|once upon|for a while after)\b",
+    r"|once upon|for a while after|years since|since i last|the last time i)\b",
     _F,
 )
 _PRESENT = re.compile(r"\b(?:now|still|again|lately|these days|today|tonight|right now)\b", _F)
@@ -176,6 +182,8 @@ class RuleFindings:
     """Suicidal language about someone else (a friend, a relative)."""
     negated: bool = False
     idiom: bool = False
+    positive_idiom: bool = False
+    """An idiom of delight ("dying laughing", "killed it"): not distress at all."""
     past: bool = False
     fiction: bool = False
     self_harm: bool = False
@@ -233,6 +241,8 @@ def find(text: str) -> RuleFindings:
         idioms = [(m.start(), m.end()) for m in _IDIOM.finditer(s)]
         if idioms:
             flags["idiom"] = True
+        if _POSITIVE_IDIOM.search(s):
+            flags["positive_idiom"] = True
         others = [(m.start(), m.end()) for m in _OTHER.finditer(s)]
         for a, _ in others:
             kind = _classify(s, a, fiction_doc)
