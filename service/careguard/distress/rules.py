@@ -45,7 +45,8 @@ _OTHER = re.compile(
     r"\b(?:kill(?:ing)? (?:him|her|them)sel(?:f|ves)|end(?:ing)? (?:his|her"
     r"|their) (?:own )?life|take (?:his|her|their) (?:own )?life|(?:he|she|they|friend|brother"
     r"|sister|mom|mum|dad|son|daughter|partner|boyfriend|girlfriend|wife|husband|roommate"
-    r"|cousin|bf|gf|ex|fiance|fiancee)(?:'s| is| are|'re| has been| have been| was| were)? ?(?:been )?(?:suicidal"
+    r"|cousin|bf|gf|ex|fiance|fiancee)(?:'s| is| are|'re| has been| have been| was| were)?"
+    r" ?(?:been )?(?:suicidal"
     r"|wants? to die|wanted to die|talking about (?:suicide|dying|killing))|(?:he|she"
     r"|they) (?:said|says|told me|keeps saying|texted me) (?:that )?(?:he|she|they) (?:wants?"
     r"|wanted|is going|was going) to (?:die|end it|kill))\b",
