@@ -107,14 +107,19 @@ class JsonPath:
     def is_root(self) -> bool:
         return not self.steps
 
-    def find(self, doc: Any) -> list[tuple[tuple[Part, ...], Any]]:
+    def find(self, doc: Any, *, optional: bool = False) -> list[tuple[tuple[Part, ...], Any]]:
         """Every value the path selects, with its concrete location (``[*]`` expanded).
 
         Raises :class:`ShapeError` naming the first location that is missing or not a
-        container of the right kind.
+        container of the right kind. ``optional``: a missing key before the first ``[*]``
+        (``$.history`` absent) selects nothing instead.
         """
         found: list[tuple[tuple[Part, ...], Any]] = [((), doc)]
-        for step in self.steps:
+        for n, step in enumerate(self.steps):
+            if optional and isinstance(step, str) and WILDCARD not in self.steps[:n] and (
+                len(found) == 1 and isinstance(found[0][1], dict) and step not in found[0][1]
+            ):
+                return []
             nxt: list[tuple[tuple[Part, ...], Any]] = []
             for where, value in found:
                 if step is WILDCARD:

@@ -50,7 +50,8 @@ class Route:
     reply: str | None = None
     """Where the reply text (a string) is in a JSON response body, e.g. ``$.reply``."""
     history: str | None = None
-    """Earlier messages' texts, oldest first, e.g. ``$.history[*].content`` (may use ``[*]``)."""
+    """Earlier messages' texts, oldest first, e.g. ``$.history[*].content`` (may use ``[*]``;
+    a body without ``$.history`` has no history)."""
     history_roles: str | None = None
     """Each history entry's role (``user``/``assistant``/...), parallel to ``history``, e.g.
     ``$.history[*].role``. Without it every history entry counts as a user message."""
@@ -136,7 +137,7 @@ class Route:
         ex = _PathExchange("openai", body, [])
         history = self._paths.get("history")
         if history is not None:
-            texts = history.find(body)
+            texts = history.find(body, optional=True)
             roles = self._roles(body, len(texts))
             for (where, text), role in zip(texts, roles, strict=True):
                 self._add(ex, where, role, text)
@@ -148,7 +149,7 @@ class Route:
         path = self._paths.get("history_roles")
         if path is None:
             return ["user"] * count
-        found = path.find(body)
+        found = path.find(body, optional=True)
         if len(found) != count:
             raise ShapeError(f"{path.text} must give one role per history entry",
                              field=path.text)  # fmt: skip
