@@ -97,7 +97,7 @@ def test_neutral_turn_gets_no_injection(
     proxy: ServerThread, upstream: ScriptedUpstream, api: str
 ) -> None:
     """A neutral question is forwarded without any careguard system block."""
-    resp = post(proxy, api, [{"role": "user", "content": "What is the capital of France?"}])
+    resp = post(proxy, api, [{"role": "user", "content": "Please convert five kilometres to miles."}])
     assert resp.headers["x-careguard-level"] == "none"
     assert "careguard guidance" not in sent_text(upstream.received[-1])
 
