@@ -25,6 +25,7 @@ lint: install
 
 test: lint prometheus
 	$(BIN)/careguard policy schema | diff -u policies/schema.json - || (echo "policies/schema.json is stale: run 'make schema'" && exit 1)
+	env -u CAREGUARD_AUDIT_PATH $(BIN)/careguard openapi | diff -u openapi/openapi.json - || (echo "openapi/openapi.json is stale: run 'make openapi'" && exit 1)
 	$(BIN)/python -m pytest
 
 prometheus:
@@ -32,6 +33,9 @@ prometheus:
 
 schema: install
 	$(BIN)/careguard policy schema > policies/schema.json
+
+openapi: install
+	env -u CAREGUARD_AUDIT_PATH $(BIN)/careguard openapi -o openapi/openapi.json
 
 # Regenerate the crisis-resource directory from ../shared/resources/crisis-lines.yaml.
 resources: install

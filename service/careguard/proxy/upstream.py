@@ -18,6 +18,7 @@ import httpx
 
 from careguard import observe
 from careguard.errors import (
+    InputError,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamTimeout,
@@ -106,7 +107,10 @@ class Upstream:
         """
         start = time.perf_counter()
         url = self.url_for(path) + (f"?{query}" if query else "")
-        req = self.client.build_request(method, url, headers=dict(headers), content=body)
+        try:
+            req = self.client.build_request(method, url, headers=dict(headers), content=body)
+        except httpx.InvalidURL:  # e.g. control characters in a pass-through path (was a 500)
+            raise InputError("the request path is not a valid URL path") from None
         try:
             resp = await self.client.send(req, stream=True)
         except httpx.TimeoutException:
