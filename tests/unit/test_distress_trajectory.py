@@ -61,7 +61,7 @@ def test_yes_to_a_question_about_a_plan_is_imminent() -> None:
 
 def test_means_after_a_disclosure_is_imminent() -> None:
     """'I bought a rope' after a high disclosure makes the conversation imminent."""
-    turns = [Turn(0, _r(H)), Turn(2, _r(L, means=True))]
+    turns = [Turn(0, _r(H)), Turn(2, _r(L, imminence_anywhere=True))]
     assert combine_turns(turns, recency_decay=0.6, sticky_turns=4).level is IMM
 
 

@@ -58,7 +58,8 @@ _SELF_HARM = re.compile(
     _F,
 )
 _NEGATION = re.compile(
-    r"\b(?:not|never|no longer|don'?t|do not|didn'?t|won'?t|wouldn'?t|isn'?t|am not|i'?m not"
+    r"\b(?:not|never|no longer|don(?:'| )?t|dont|do not|didn(?:'| )?t|won(?:'| )?t"
+    r"|wouldn(?:'| )?t|isn(?:'| )?t|am not|i'?m not|i m not"
     r"|no|nor|without|stopped|quit)\b(?:[ ]+(?!and\b|but\b|so\b)[\w']+){0,2}[ ]*$",
     _F,
 )
@@ -164,6 +165,14 @@ _ATTEMPT = re.compile(
     _F,
 )
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
+_INTENT = re.compile(
+    r"\b(?:going to|gonna|will|i'?ll|plan(?:ning|ned)?|decided|ready to|about to|want to"
+    r"|wanna|is the night|it ends)\b",
+    _F,
+)
+_OTHER_SUBJECT = re.compile(
+    r"\b(?:he|she|they|he'?s|she'?s|they'?re|he'?d|she'?d|they'?d|him|her|them)\b", _F
+)
 _SELF_SUBJECT = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|myself)\b", _F)
 _OTHER_WORDS = re.compile(
     r"\b(?:he|she|they|his|her|their|him|them|my (?:friend|best friend|brother|sister|mom|mum"
@@ -188,6 +197,9 @@ class RuleFindings:
     past: bool = False
     fiction: bool = False
     self_harm: bool = False
+    imminence_anywhere: bool = False
+    """An imminence marker somewhere, even far from suicidal language ("I bought a rope"):
+    what the trajectory needs after an earlier disclosure."""
     plan: bool = False
     means: bool = False
     time_frame: bool = False
@@ -216,6 +228,15 @@ FEATURE_NAMES = (
 )  # fmt: skip
 
 
+_MARKERS = (
+    ("plan", _PLAN),
+    ("means", _MEANS),
+    ("time_frame", _TIME),
+    ("preparation", _PREPARATION),
+    ("attempt", _ATTEMPT),
+)
+
+
 def _classify(sentence: str, start: int, fiction: bool) -> str:
     """Why a suicidal mention at ``start`` in ``sentence`` does or does not count."""
     before = sentence[max(0, start - 60) : start]
@@ -232,13 +253,23 @@ def _in_quotes(sentence: str, pos: int) -> bool:
     return any(m.start() < pos < m.end() for m in _QUOTED.finditer(sentence))
 
 
+def _nearest_subject_is_other(before: str) -> bool:
+    """Whether the last person named before a mention is someone else ("he said he ...")."""
+    last_self = max((m.end() for m in _SELF_SUBJECT.finditer(before)), default=-1)
+    last_other = max((m.end() for m in _OTHER_SUBJECT.finditer(before)), default=-1)
+    return last_other > last_self
+
+
 def find(text: str) -> RuleFindings:
     """Run every rule over ``text`` (already normalised)."""
     flags: dict[str, bool] = {}
     fiction_doc = bool(_FICTION.search(text))
     recovered = bool(_RECOVERED.search(text))
-    for sm in _SENTENCES.finditer(text):
-        s = sm.group(0)
+    sentences = [m.group(0) for m in _SENTENCES.finditer(text)]
+    risky: list[bool] = []  # sentence holds live suicidal or self-harm language
+    markers: list[set[str]] = []  # imminence markers found in each sentence
+    for s in sentences:
+        risk = False
         idioms = [(m.start(), m.end()) for m in _IDIOM.finditer(s)]
         if idioms:
             flags["idiom"] = True
@@ -248,30 +279,42 @@ def find(text: str) -> RuleFindings:
         for a, _ in others:
             kind = _classify(s, a, fiction_doc)
             flags["live_other" if kind == "live" else kind] = True
+            risk = risk or kind == "live"
         for m in _SELF.finditer(s):
             if any(a <= m.start() < b for a, b in idioms + others):
                 continue  # an idiom, or part of a third-party phrase
             kind = _classify(s, m.start(), fiction_doc)
             if kind == "live" and _GENERIC.match(m.group(0)) and not _SELF_WORDS.search(s):
                 continue  # "suicide prevention week": a topic, not a disclosure
-            if kind == "live" and not _SELF_WORDS.search(s) and _OTHER_WORDS.search(s[: m.start()]):
+            if kind == "live" and _nearest_subject_is_other(s[: m.start()]):
                 kind = "other"
             if kind == "past" and not recovered and re.search(r"\b(?:still|again)\b", s, _F):
                 kind = "live"
             flags[{"live": "live_self", "other": "live_other"}.get(kind, kind)] = True
+            risk = risk or kind in ("live", "other")
         for m in _SELF_HARM.finditer(s):
             if _classify(s, m.start(), fiction_doc) == "live":
-                flags["self_harm"] = True
-        for name, rx in (
-            ("plan", _PLAN),
-            ("means", _MEANS),
-            ("time_frame", _TIME),
-            ("preparation", _PREPARATION),
-            ("attempt", _ATTEMPT),
-        ):
+                flags["self_harm"] = risk = True
+        found: set[str] = set()
+        for name, rx in _MARKERS:
             for m in rx.finditer(s):
                 if not _NEGATION.search(s[max(0, m.start() - 60) : m.start()]) and not fiction_doc:
-                    flags[name] = True
+                    found.add(name)
+        if found:
+            flags["imminence_anywhere"] = True
+        risky.append(risk)
+        markers.append(found)
+    for i, found in enumerate(markers):
+        near = any(risky[max(0, i - 1) : i + 2])
+        for name in found:
+            if name in ("preparation", "attempt"):
+                flags[name] = True  # specific on their own
+            elif name == "time_frame":
+                flags[name] = flags.get(name, False) or (
+                    risky[i] and bool(_INTENT.search(sentences[i]))
+                )
+            elif near:
+                flags[name] = True
     flags["first_person"] = bool(_SELF_SUBJECT.search(text))
     flags["third_person"] = bool(_OTHER_WORDS.search(text))
     if recovered and not flags.get("live_self"):

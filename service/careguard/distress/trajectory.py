@@ -100,11 +100,7 @@ def combine_turns(turns: Sequence[Turn], *, recency_decay: float, sticky_turns: 
     signals: list[Signal] = list(per_turn[best_i].signals)
     score = per_turn[best_i].score
     last = turns[-1].result.findings
-    if (
-        best is Level.HIGH
-        and why == "sticky"
-        and (last.plan or last.means or last.preparation or last.time_frame)
-    ):
+    if best is Level.HIGH and why == "sticky" and last.imminence_anywhere:
         best = Level.IMMINENT
         score = RULE_CONFIDENCE["imminent"]
         signals.append(Signal("context:imminence_after_disclosure", Level.IMMINENT, score))
