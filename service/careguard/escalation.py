@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +77,8 @@ class Escalator:
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
+        self.on_outcome: Callable[[str], None] | None = None
+        """Called with ``sent``, ``failed`` or ``dropped`` per event (the app counts them)."""
 
     @classmethod
     def from_policy(cls, policy: Policy, **kwargs: Any) -> Escalator | None:
@@ -83,6 +86,10 @@ class Escalator:
         if policy.interventions.escalation.webhook_url is None:
             return None
         return cls(policy, **kwargs)
+
+    def _outcome(self, outcome: str) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
 
     @property
     def pending(self) -> int:
@@ -109,10 +116,12 @@ class Escalator:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.dropped += 1
+            self._outcome("dropped")
             log.warning("escalation dropped: no running event loop")
             return False
         if len(self._tasks) >= self.max_pending:
             self.dropped += 1
+            self._outcome("dropped")
             log.warning("escalation dropped: %d events pending", len(self._tasks))
             return False
         task = loop.create_task(self.send(event))
@@ -139,6 +148,7 @@ class Escalator:
                 continue
             if r.is_success:
                 self.delivered += 1
+                self._outcome("sent")
                 log.info("escalation delivered (level %s, attempt %d)", event.get("level"),
                          attempt + 1)
                 return True
@@ -146,6 +156,7 @@ class Escalator:
             if r.status_code < 500 and r.status_code != 429:
                 break  # a permanent refusal: retrying will not help
         self.failed += 1
+        self._outcome("failed")
         log.warning("escalation not delivered (level %s)", event.get("level"))
         return False
 

@@ -79,7 +79,7 @@ SUBJECTS = frozenset({"self", "other", "unclear"})
 CHANNELS = frozenset({"phone", "sms", "chat", "whatsapp", "web"})
 CHECKS = frozenset({"safe_messaging", "toxicity", "resources"})
 ACTIONS = frozenset({"annotate", "rewrite", "replace", "append_resources"})
-ESCALATION_OUTCOMES = frozenset({"sent", "failed", "skipped"})
+ESCALATION_OUTCOMES = frozenset({"sent", "failed", "dropped"})
 UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
 )

@@ -120,6 +120,8 @@ async def _load(state: ProxyState, factory: StagesFactory) -> None:
     try:
         stages = await anyio.to_thread.run_sync(factory, state.loaded, abandon_on_cancel=True)
         pipeline = Pipeline(stages)
+        if stages.escalation is not None and state.metrics is not None:
+            stages.escalation.on_outcome = state.metrics.escalation  # escalation outcomes
         await anyio.to_thread.run_sync(pipeline.warm_up, _WARM_UP, abandon_on_cancel=True)
     except Exception as exc:
         state.load_error = exc.__class__.__name__
