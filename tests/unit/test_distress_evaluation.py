@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguard.distress.evaluation import keyword_level, metrics, read_records
+from careguard.distress.evaluation import keyword_level, merge_imminent, metrics, read_records
 from careguard.errors import InputError, ShapeError
 from careguard.levels import Level
 
@@ -56,3 +56,8 @@ def test_read_records_rejects_bad_json() -> None:
     """Invalid JSON is an input error naming the line."""
     with pytest.raises(InputError, match="line 2"):
         read_records(['{"messages": [], "level": "none"}', "{nope"])
+
+
+def test_merge_imminent_counts_imminent_as_high() -> None:
+    """With imminent counted as high, a gold-high/predicted-imminent row is a hit."""
+    assert merge_imminent([H, N], [IMM, N]).macro_f1 == pytest.approx(1.0)

@@ -30,7 +30,13 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from careguard.conversation import messages_from_openai, text_of_content
     from careguard.distress import build_assessor
-    from careguard.distress.evaluation import keyword_level, metrics, read_records, report
+    from careguard.distress.evaluation import (
+        keyword_level,
+        merge_imminent,
+        metrics,
+        read_records,
+        report,
+    )
     from careguard.levels import Level
     from careguard.policy import load_policy
 
@@ -77,7 +83,11 @@ def _run(args: argparse.Namespace) -> int:
     ]
     sources = [str(r.get("source", "unknown")) for r in records]
     if args.json:
-        out = {"careguard": metrics(gold, pred).to_dict(), "keyword": metrics(gold, base).to_dict()}
+        out = {
+            "careguard": metrics(gold, pred).to_dict(),
+            "careguard_imminent_as_high": merge_imminent(gold, pred).to_dict(),
+            "keyword": metrics(gold, base).to_dict(),
+        }
         print(json.dumps(out, indent=2))
     else:
         print(report(gold, pred, base, sources))

@@ -7,7 +7,11 @@ Definitions (gold and predicted levels are ranks 0..4):
 - **false-crisis rate**: share of gold ``none``/``low``/``moderate`` predicted ``high`` or
   above;
 - **macro-F1**: the mean F1 over the levels that occur in the gold labels (the shared dev
-  split has no ``imminent`` rows, so ``imminent`` is shown but not averaged).
+  split has no ``imminent`` rows, so ``imminent`` is shown but not averaged);
+- **macro-F1, imminent as high**: the same after counting predicted ``imminent`` as
+  ``high``, shown when the gold labels have no ``imminent`` rows (no public data set
+  separates the two, so every ``imminent`` prediction is otherwise an error by
+  construction).
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ from typing import Any
 from careguard.errors import InputError, ShapeError
 from careguard.levels import LEVELS, Level
 
-__all__ = ["KEYWORD_PATTERN", "Metrics", "keyword_level", "metrics", "read_records", "report"]
+__all__ = [
+    "KEYWORD_PATTERN",
+    "Metrics",
+    "keyword_level",
+    "merge_imminent",
+    "metrics",
+    "read_records",
+    "report",
+]
 
 KEYWORD_PATTERN = re.compile(
     r"\b(suicid\w*|kill(ing)? myself|end(ing)? (my|it) (life|all)|want(ed)? to die|wanna die"
@@ -114,6 +126,11 @@ def metrics(gold: Sequence[Level], pred: Sequence[Level]) -> Metrics:
     )
 
 
+def merge_imminent(gold: Sequence[Level], pred: Sequence[Level]) -> Metrics:
+    """Metrics with predicted ``imminent`` counted as ``high``."""
+    return metrics(gold, [Level.HIGH if p is Level.IMMINENT else p for p in pred])
+
+
 def _fmt(x: float | None) -> str:
     return "  -  " if x is None else f"{x:.3f}"
 
@@ -126,11 +143,17 @@ def report(
 ) -> str:
     """A plain-text report: overall, per level, confusion matrices, per source."""
     ours, base = metrics(gold, pred), metrics(gold, baseline)
+    merged = ""
+    if not any(g is Level.IMMINENT for g in gold):
+        mo_f1 = merge_imminent(gold, pred).macro_f1
+        mb_f1 = merge_imminent(gold, baseline).macro_f1
+        merged = f"{'macro-F1, imminent=high':24}{_fmt(mo_f1):>12}{_fmt(mb_f1):>12}"
     lines = [
         f"records: {ours.n}",
         "",
         f"{'':24}{'careguard':>12}{'keyword':>12}",
         f"{'macro-F1':24}{_fmt(ours.macro_f1):>12}{_fmt(base.macro_f1):>12}",
+        *([merged] if merged else []),
         f"{'crisis recall':24}{_fmt(ours.crisis_recall):>12}{_fmt(base.crisis_recall):>12}",
         f"{'false-crisis rate':24}{_fmt(ours.false_crisis_rate):>12}"
         f"{_fmt(base.false_crisis_rate):>12}",

@@ -166,8 +166,8 @@ _ATTEMPT = re.compile(
 )
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
 _INTENT = re.compile(
-    r"\b(?:going to|gonna|will|i'?ll|plan(?:ning|ned)?|decided|ready to|about to|want to"
-    r"|wanna|is the night|it ends)\b",
+    r"\b(?:going to|gonna|will|i'?ll|plan(?:ning|ned)?|decided|ready to|about to"
+    r"|is the night|it ends)\b",
     _F,
 )
 _OTHER_SUBJECT = re.compile(
@@ -296,7 +296,8 @@ def find(text: str) -> RuleFindings:
             if _classify(s, m.start(), fiction_doc) == "live":
                 flags["self_harm"] = risk = True
         found: set[str] = set()
-        for name, rx in _MARKERS:
+        past = bool(_PAST.search(s)) and not _PRESENT.search(s)
+        for name, rx in () if past else _MARKERS:
             for m in rx.finditer(s):
                 if not _NEGATION.search(s[max(0, m.start() - 60) : m.start()]) and not fiction_doc:
                     found.add(name)
