@@ -29,7 +29,7 @@ import numpy as np
 from careguard.distress.assessor import features
 from careguard.distress.embed_cache import EmbeddingCache
 from careguard.distress.embedder import Embedder
-from careguard.distress.evaluation import metrics, read_records
+from careguard.distress.evaluation import merge_imminent, read_records
 from careguard.distress.lexical import SparseRows, fit_lexical, hashed
 from careguard.distress.message import combine
 from careguard.distress.model import CLASSES, Array, DistressModel, fit, softmax
@@ -116,7 +116,10 @@ def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
 
 
 def _objective(gold: Sequence[Level], pred: Sequence[Level]) -> tuple[float, dict[str, Any]]:
-    m = metrics(gold, pred)
+    """Macro-F1 (``imminent`` counted as ``high``: dev has no ``imminent`` rows and the
+    rules, not the offsets, decide it), minus a steep penalty for missing the crisis
+    recall / false-crisis targets."""
+    m = merge_imminent(gold, pred)
     cr, fc = m.crisis_recall or 0.0, m.false_crisis_rate or 0.0
     penalty = max(0.0, CRISIS_RECALL_MIN - cr) + max(0.0, fc - FALSE_CRISIS_MAX)
     return m.macro_f1 - 10 * penalty, m.to_dict()
