@@ -66,6 +66,19 @@ class Guard:
         """``assess`` off the event loop."""
         return await anyio.to_thread.run_sync(self.assess, messages)
 
+    def redact(self, text: str, *, conversation_key: str = "") -> Any:
+        """Redact one text in the policy's PII mode (a ``careguard.pii.Redaction``).
+
+        In ``pseudonymize`` mode the placeholders are those of ``conversation_key``; use
+        ``guard.redactor.session(key)`` directly to redact several texts and restore a reply.
+        With PII detection off, the text comes back unchanged with no findings.
+        """
+        from careguard.pii import Redaction
+
+        if self.redactor is None:
+            return Redaction(text, ())
+        return self.redactor.redact(text, self.redactor.session(conversation_key))
+
 
 def _as_messages(messages: Sequence[Mapping[str, Any]] | Sequence[Message]) -> list[Message]:
     if all(isinstance(m, Message) for m in messages):

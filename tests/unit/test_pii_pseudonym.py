@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from careguard.errors import PolicyError
 from careguard.pii.pseudonym import PLACEHOLDER_RE, PseudonymSession, secret_from_env
 
 SECRET = b"test-secret"
@@ -87,8 +89,18 @@ def test_another_secret_gives_another_placeholder() -> None:
     assert a != b
 
 
-def test_secret_from_env_reads_the_variable() -> None:
-    """CAREGUARD_PSEUDONYM_KEY becomes the key; unset or empty means None."""
-    assert secret_from_env({"CAREGUARD_PSEUDONYM_KEY": "k1"}) == b"k1"
-    assert secret_from_env({"CAREGUARD_PSEUDONYM_KEY": ""}) is None
-    assert secret_from_env({}) is None
+def test_secret_from_env_reads_hex() -> None:
+    """CAREGUARD_PSEUDONYM_KEY (hex, as the service reads it) becomes the key."""
+    assert secret_from_env({"CAREGUARD_PSEUDONYM_KEY": "00ff"}) == b"\x00\xff"
+
+
+@pytest.mark.parametrize("environ", [{}, {"CAREGUARD_PSEUDONYM_KEY": ""}])
+def test_secret_from_env_unset_means_random(environ: dict[str, str]) -> None:
+    """Unset or empty gives None (the redactor then uses a random key)."""
+    assert secret_from_env(environ) is None
+
+
+def test_secret_from_env_rejects_non_hex() -> None:
+    """A key that is not hex is a policy error naming the variable, not the value."""
+    with pytest.raises(PolicyError, match="CAREGUARD_PSEUDONYM_KEY"):
+        secret_from_env({"CAREGUARD_PSEUDONYM_KEY": "not-hex-secret"})

@@ -144,3 +144,13 @@ def test_protected_literals_from_build_are_never_redacted() -> None:
     line = "Samaritans (UK): call 116 123 or email jo@samaritans.org"
     r = build_redactor(load_policy(), protected=[line], secret=b"k")
     assert r.redact(f"{line}. I'm Anna Lindqvist.").text.startswith(line)
+
+
+def test_guard_redact_uses_the_conversation_placeholders(redactor: Redactor) -> None:
+    """Guard.redact gives the same placeholder as a session of that conversation."""
+    from careguard import Guard
+
+    guard = Guard(load_policy(), assessor=None, redactor=redactor)
+    text = "mail me at zoe@example.org"
+    expected = redactor.redact(text, redactor.session("conv-9")).text
+    assert guard.redact(text, conversation_key="conv-9").text == expected

@@ -7,7 +7,7 @@ number and the problem (never the text), exit status 2.
 
 In ``pseudonymize`` mode each record is its own conversation (its ``id`` is the conversation
 key) unless ``--conversation-key`` puts all records into one. The placeholder key comes from
-``CAREGUARD_PSEUDONYM_KEY`` when set, else it is random for this run.
+``CAREGUARD_PSEUDONYM_KEY`` (hex) when set, else it is random for this run.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from careguard.errors import PolicyError
+
 if TYPE_CHECKING:
     from careguard.pii.restorer import StreamRestorer
 
@@ -43,13 +45,19 @@ def new_secret() -> bytes:
 
 
 def secret_from_env(environ: Mapping[str, str] | None = None) -> bytes | None:
-    """The placeholder key from ``CAREGUARD_PSEUDONYM_KEY`` (its UTF-8 bytes), or None.
+    """The placeholder key from ``CAREGUARD_PSEUDONYM_KEY`` (hex, as the service reads it).
 
     With a configured key, placeholders are stable across processes and restarts; without
-    one, callers pass None to :func:`careguard.pii.build_redactor`, which uses a random key.
+    one (unset or empty) this returns None and :func:`careguard.pii.build_redactor` uses a
+    random key. A value that is not hex raises :class:`PolicyError` naming the variable.
     """
-    value = (os.environ if environ is None else environ).get(SECRET_ENV, "")
-    return value.encode("utf-8") if value else None
+    raw = (os.environ if environ is None else environ).get(SECRET_ENV, "")
+    if not raw:
+        return None
+    try:
+        return bytes.fromhex(raw)
+    except ValueError:
+        raise PolicyError(SECRET_ENV, "must be hex") from None
 
 
 def _encode(digest: bytes) -> str:
