@@ -87,6 +87,7 @@ def build_analyzer(
     """
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+    from spacy.language import Language
 
     from careguard.pii.recognizers import EXTRA_RECOGNIZERS
     from careguard.pii.recognizers.email import OfflineEmailRecognizer
@@ -109,7 +110,8 @@ def build_analyzer(
         raise StageError("pii", f"cannot load spaCy model {model!r} ({reason})") from None
 
     _register_lemma_pipe()
-    for nlp in (nlp_engine.nlp or {}).values():
+    pipelines: dict[str, Language] = nlp_engine.nlp or {}
+    for nlp in pipelines.values():
         for pipe in UNUSED_PIPES:
             if pipe in nlp.pipe_names:
                 nlp.disable_pipe(pipe)
