@@ -35,6 +35,7 @@ EMAIL = "canary.lindqvist@example.org"
 PHONE = "(415) 555-0134"
 CANARIES = (EMAIL, PHONE, "lindqvist", "555-0134")
 MESSAGE = f"Hi, I'm Sam. Write to me at {EMAIL} or call {PHONE} after work."
+CRISIS = f"I can't go on. I have decided to kill myself tonight. My email is {EMAIL}."
 # A reply that repeats the canaries and breaks a safe-messaging rule (a method detail).
 UNSAFE_REPLY = f"Sure, I'll note {EMAIL} and {PHONE}. The most painless way is an overdose."
 
@@ -101,8 +102,8 @@ def test_canaries_reach_no_log_metric_audit_header_or_error(
     upstream_server: tuple[ScriptedUpstream, ServerThread], upstream: ScriptedUpstream,
     audit_path: Path, logs: io.StringIO,
 ) -> None:  # fmt: skip
-    """Canaries through redact, pass, bad input, upstream error, timeout and reply-check paths
-    (both APIs, streaming and not) leave no trace outside the chat replies themselves."""
+    """Canaries through redact, pass, crisis, bad input, upstream error, timeout and reply-check
+    paths (both APIs, streaming and not) leave no trace outside the chat replies themselves."""
     up_url = upstream_server[1].url
     redacting = start_proxy(up_url)
     passing = start_proxy(up_url, stages_override=pass_mode(stages))
@@ -114,6 +115,9 @@ def test_canaries_reach_no_log_metric_audit_header_or_error(
             for stream in (False, True):
                 upstream.script = Script(text=UNSAFE_REPLY)  # reply check + restoration
                 send(server, api, chat(api, stream=stream), seen, stream=stream)
+            upstream.script = Script()  # crisis turn: resources guaranteed, audited
+            send(server, api, request_body(api, [{"role": "user", "content": CRISIS}],
+                                           stream=False), seen)  # fmt: skip
             upstream.script = Script(status=500)  # upstream error
             send(server, api, chat(api), seen)
             send(server, api, None, seen, raw=json.dumps(chat(api)).encode()[:-7])  # bad JSON
@@ -123,7 +127,8 @@ def test_canaries_reach_no_log_metric_audit_header_or_error(
     metrics = "".join(httpx.get(s.url + "/metrics", timeout=10).text
                       for s in (redacting, passing, slow))  # fmt: skip
     assert {200, 400, 422, 500, 504} <= set(seen.statuses)  # every path was taken
-    assert audit_path.read_text().count("\n") >= 8  # the audited chat turns
+    audit = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert any(e["resources"] for e in audit)  # the crisis turns were audited with resources
     places = {
         "log": logs.getvalue(), "metrics": metrics, "audit": audit_path.read_text(),
         "headers": "\n".join(seen.headers), "error bodies": "\n".join(seen.error_bodies),
