@@ -85,10 +85,11 @@ class OpenAIRelay:
             out.append(encode_json_event({**obj, "choices": kept}))
         for choice in finishing:
             delta = choice.get("delta")
-            if isinstance(delta, dict) and delta.get("content"):
-                pre = copy.deepcopy(choice)
-                pre["finish_reason"] = None
-                out.append(encode_json_event({**self._base, "choices": [pre]}))
+            if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+                if delta["content"]:  # released text goes out before the tail and the finish
+                    pre = copy.deepcopy(choice)
+                    pre["finish_reason"] = None
+                    out.append(encode_json_event({**self._base, "choices": [pre]}))
                 delta.pop("content")
             out += self._tail(choice.get("index", 0))
             out.append(encode_json_event({**obj, "choices": [choice]}))
