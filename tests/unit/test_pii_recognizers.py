@@ -146,9 +146,21 @@ def test_announced_places(text: str, value: str, found: bool) -> None:
 
 
 def test_town_and_country_lines_after_an_address() -> None:
-    """Town and country lines after a street line are places; region codes are not."""
+    """Town and country lines after a street line are places, the postcode is address."""
     text = "07960 Aqqusinersuaq 111\n Suite 201\n Sisimiut\n, GL\n Greenland 26364"
-    assert _values(AddressPlacesRecognizer(), text) == {"Sisimiut", "Greenland"}
+    results = AddressPlacesRecognizer().analyze(text, ["LOCATION"])
+    found = {(r.entity_type, text[r.start : r.end]) for r in results}
+    assert found == {
+        ("LOCATION", "Sisimiut"),
+        ("LOCATION", "Greenland"),
+        ("STREET_ADDRESS", "26364"),
+    }
+
+
+def test_no_places_without_an_address_anchor() -> None:
+    """Capitalised lines after ordinary text are not taken as places."""
+    text = "I feel lost today\nMonday\nTuesday, Wednesday"
+    assert AddressPlacesRecognizer().analyze(text, ["LOCATION"]) == []
 
 
 def test_offline_email_recognizer_validates_without_network() -> None:

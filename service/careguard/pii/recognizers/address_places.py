@@ -5,8 +5,8 @@ line or after a comma ("12 Timms Drive, Suite 215, NUNGATTA, Australia 6400"). s
 most towns written in capitals or in another language. After an anchor that can only be an
 address line (a house number before a name, a unit, a post-office box), this recognizer reads
 the next few lines or comma-separated parts and reports those that are only capitalised words
-(an optional postcode after them is left out) as LOCATION. It stops at the first part that does
-not look like an address part.
+as LOCATION, and a postcode on such a line (or on its own line) as STREET_ADDRESS. It stops at
+the first part that does not look like an address part.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ _PLACE = re.compile(
 )
 _UNIT = re.compile(r"(?i)(?:apt|apartment|suite|ste|unit|flat|floor|box)\.?\b")
 _REGION_CODE = re.compile(rf"[{_UP}]{{2,3}}$")
-_POSTCODE = re.compile(r"[ \t]+\d{3,6}(?:[- ]\d{2,4})?\b")
+_POSTCODE = re.compile(r"[ \t]+(\d{3,6}(?:[- ]\d{2,4})?)\b")
+_CODE_ONLY = re.compile(r"(\d{3,6}(?:-\d{2,4})?)")
 
 
 class AddressPlacesRecognizer(RegexRecognizer):
@@ -40,7 +41,19 @@ class AddressPlacesRecognizer(RegexRecognizer):
     ENTITY = "LOCATION"
     NAME = "AddressPlacesRecognizer"
     MAX_PARTS = 4
-    SCORE = 0.6
+    SCORE = 0.9
+    """High: a line in that position of a postal address is a place, not a name."""
+    CODE_SCORE = 0.6
+    """A postcode in the same lines is reported as part of the STREET_ADDRESS."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supported_entities = [self.ENTITY, "STREET_ADDRESS"]
+
+    def _code(self, start: int, end: int) -> Any:
+        result = self._result(start, end, self.CODE_SCORE, "postcode in an address")
+        result.entity_type = "STREET_ADDRESS"
+        return result
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if self.ENTITY not in entities:
@@ -58,12 +71,19 @@ class AddressPlacesRecognizer(RegexRecognizer):
                 part = text[start:end]
                 if not part.strip():
                     break
+                code = _CODE_ONLY.fullmatch(part.rstrip())
+                if code:  # a postcode on its own
+                    results.append(self._code(start, start + code.end(1)))
+                    pos = end
+                    continue
                 postcode = _POSTCODE.search(part)
                 name_end = start + (postcode.start() if postcode else len(part.rstrip()))
                 name = text[start:name_end]
                 if _UNIT.match(name) or re.match(r"\d", name):
                     pos = end  # a unit or number line: part of the address, not a place
                     continue
+                if postcode and _PLACE.fullmatch(name):
+                    results.append(self._code(start + postcode.start(1), start + postcode.end(1)))
                 if not _PLACE.fullmatch(name) or name.lower() in NOT_A_NAME:
                     break
                 if not _REGION_CODE.fullmatch(name) and start not in seen:

@@ -24,7 +24,7 @@ _ANNOUNCE = (
     r"(?:i|we|they|he|she) (?:live|lived|lives|am living|are living) in|living in|"
     r"returned to|(?:i'm|i am|we're|we are) (?:in|from)|home ?town(?: is|,)?|home city|"
     r"city of|town of|travel(?:l?ed|l?ing)? to|visit(?:ed|ing)?|flew to|fly to|drove to|"
-    r"based in|relocated to|come from|comes from"
+    r"based in|relocated to|come from|comes from|university of"
 )
 
 PATTERNS = (

@@ -95,7 +95,10 @@ PATTERNS: tuple[RegexPattern, ...] = (
     ),
     RegexPattern(
         "line of house number, name, house number",
-        rf"(?m)^[ \t]*(?:{_HOUSE}[ \t]+)?{_NAME_LINE}[ \t]+{_HOUSE}\.?{_TAIL}[ \t]*$",
+        # Without a leading house number the trailing number must be short: "Estonia 62031"
+        # is a country and a postcode, "Aqqusinersuaq 111" a street.
+        rf"(?m)^[ \t]*(?:{_HOUSE}[ \t]+{_NAME_LINE}[ \t]+{_HOUSE}|{_NAME_LINE}[ \t]+\d{{1,3}}"
+        rf"[A-Za-z]?)\.?{_TAIL}[ \t]*$",
         0.0,
         0.55,
     ),
