@@ -207,7 +207,7 @@ def render_text(summary: Summary, protocol: list[str]) -> str:
         out.append(f"  about {'the user' if subject == 'self' else subject}: {n}")
     out += [
         f"Conversations with at least one referral: {summary.referral_conversations}",
-        f"Escalations sent: {summary.escalations}",
+        f"Turns that triggered an escalation: {summary.escalations}",
         f"Turns assessed: {summary.turns} in {summary.conversations} conversations",
     ]
     out += [f"  {level}: {n}" for level, n in d["turns_by_level"].items()]
