@@ -208,7 +208,8 @@ class ObserveMiddleware:
                 m.referral(plan.country, [c for r in shown for c in _channels(r)])
             if self.auditor is not None and obs.route in TURN_ROUTES:
                 self._audit(obs, outcome, elapsed, shown)
-        log.info("request done", extra={
+        level = logging.DEBUG if obs.route in _QUIET_ROUTES else logging.INFO  # probes, scrapes
+        log.log(level, "request done", extra={
             "route": obs.route, "status": status, "outcome": outcome,
             "duration_ms": round(elapsed * 1000, 2),
             "distress_level": turn.level.value if turn is not None else None,
