@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from careguard.escalation import Escalator
 from careguard.levels import Level
+from careguard.pipeline import Stages
+from careguard.policy import EscalationPolicy
+from tests.integration.conftest import StartProxy, policy_with
 from tests.integration.harness import (
     ScriptedUpstream,
     ServerThread,
@@ -29,6 +35,7 @@ PLANTED = {
     "email": "margaret.thornbury@example.com",
     "phone": "(415) 555-0173",
 }
+NEUTRAL = "Please convert five kilometres to miles."
 APIS = ["openai", "anthropic"]
 MODES = [False, True]
 
@@ -97,7 +104,7 @@ def test_neutral_turn_gets_no_injection(
     proxy: ServerThread, upstream: ScriptedUpstream, api: str
 ) -> None:
     """A neutral question is forwarded without any careguard system block."""
-    resp = post(proxy, api, [{"role": "user", "content": "Please convert five kilometres to miles."}])
+    resp = post(proxy, api, [{"role": "user", "content": NEUTRAL}])
     assert resp.headers["x-careguard-level"] == "none"
     assert "careguard guidance" not in sent_text(upstream.received[-1])
 
@@ -194,3 +201,43 @@ def test_passthrough_routes_reach_the_upstream(
     assert resp.status_code == 200
     assert upstream.received[-1].path == "/v1/embeddings"
     assert "x-careguard-request-id" in resp.headers
+
+
+def test_configured_upstream_key_replaces_the_clients(
+    start_proxy: StartProxy, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream,
+) -> None:
+    """With --upstream-key the upstream gets that key and the client never sees it."""
+    proxy = start_proxy(upstream_server[1].url, key="sk-configured-1234")
+    resp = httpx.post(proxy.url + "/v1/messages", timeout=30,
+                      json=request_body("anthropic", [{"role": "user", "content": "Hi"}],
+                                        stream=False),
+                      headers={"x-api-key": "client-key", "authorization": "Bearer client"})
+    got = upstream.received[-1].headers
+    assert got["x-api-key"] == "sk-configured-1234"
+    assert "authorization" not in got
+    assert "sk-configured" not in resp.text + json.dumps(dict(resp.headers))
+
+
+def test_escalation_webhook_gets_a_pii_free_event(
+    start_proxy: StartProxy, stages: Stages,
+    upstream_server: tuple[ScriptedUpstream, ServerThread], upstream: ScriptedUpstream,
+) -> None:
+    """An imminent turn fires the policy's webhook with no conversation text, not blocking."""
+    webhook = ScriptedUpstream()
+    with ServerThread(webhook) as hook:
+        loaded = policy_with(interventions={"escalation": EscalationPolicy(
+            webhook_url=hook.url + "/hook", min_level=Level.HIGH)})
+        with_hook = dataclasses.replace(stages, escalation=Escalator.from_policy(loaded.policy))
+        proxy = start_proxy(upstream_server[1].url, loaded=loaded, stages_override=with_hook)
+        message = f"I'm {PLANTED['name']}. {CRISIS}"
+        resp = post(proxy, "openai", [{"role": "user", "content": message}],
+                    headers={"x-careguard-country": "GB"})
+        assert resp.status_code == 200
+        deadline = time.monotonic() + 10
+        while not webhook.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    event = webhook.received[0].body
+    assert event["level"] in ("high", "imminent")
+    assert event["request_id"] == resp.headers["x-careguard-request-id"]
+    assert PLANTED["name"] not in json.dumps(event) and "kill" not in json.dumps(event)
