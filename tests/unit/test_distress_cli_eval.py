@@ -1,0 +1,66 @@
+"""``careguard eval`` and ``careguard train-distress`` on the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "careguard.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def _record(text: str, level: str, source: str) -> str:
+    return json.dumps(
+        {"messages": [{"role": "user", "content": text}], "level": level, "source": source}
+    )
+
+
+@pytest.mark.models
+def test_eval_prints_both_systems_per_source(tmp_path: Path) -> None:
+    """The report has careguard and keyword columns, crisis figures and each source."""
+    f = tmp_path / "gold.jsonl"
+    f.write_text(
+        "\n".join(
+            [
+                _record("I want to kill myself", "high", "alpha"),
+                _record("What a lovely sunny day", "none", "alpha"),
+                _record("Work stress is getting to me", "low", "beta"),
+            ]
+        )
+    )
+    r = _run("eval", str(f))
+    assert r.returncode == 0, r.stderr
+    for needle in ("careguard", "keyword", "crisis recall", "false-crisis rate", "alpha", "beta"):
+        assert needle in r.stdout
+
+
+@pytest.mark.models
+def test_eval_json_has_confusion_matrix(tmp_path: Path) -> None:
+    """--json gives a 5x5 confusion matrix for each system."""
+    f = tmp_path / "gold.jsonl"
+    f.write_text(_record("I want to kill myself", "high", "alpha"))
+    r = _run("eval", "--json", str(f))
+    out = json.loads(r.stdout)
+    assert len(out["careguard"]["confusion"]) == 5 and len(out["keyword"]["confusion"]) == 5
+
+
+def test_eval_bad_record_is_a_one_line_error(tmp_path: Path) -> None:
+    """A record with an unknown level stops with one line naming the line number."""
+    f = tmp_path / "gold.jsonl"
+    f.write_text(_record("hello", "severe", "alpha"))
+    r = _run("eval", str(f))
+    assert r.returncode == 2 and "line 1" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_distress_missing_data_is_a_one_line_error(tmp_path: Path) -> None:
+    """train-distress without its data files stops with one line, writing nothing."""
+    out = tmp_path / "m.npz"
+    r = _run("train-distress", "--train", str(tmp_path / "none.jsonl"), "--out", str(out))
+    assert r.returncode == 2 and "--train" in r.stderr and not out.exists()
