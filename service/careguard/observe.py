@@ -188,7 +188,7 @@ class ObserveMiddleware:
         m.request(obs.route, outcome)
         if obs.route not in _QUIET_ROUTES:
             timings = {**obs.timings, "total": elapsed}
-            m.turn_timings(timings if turn is not None else {**timings, "overhead": elapsed})
+            m.turn_timings(timings)  # adds overhead = total - upstream
         if isinstance(obs.error, UpstreamError):
             m.upstream_error(obs.error.kind)
         if isinstance(obs.error, StageError):
