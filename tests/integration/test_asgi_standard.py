@@ -1,0 +1,151 @@
+"""CareGuardMiddleware's default routes (OpenAI, Anthropic), app failures and metrics, over real
+sockets with the real models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from careguard import CareGuardMiddleware, Guard
+from careguard.asgi import Route
+from careguard.metrics import Metrics
+from careguard.observe import setup
+from careguard.pipeline import Stages
+from tests.integration.harness import ServerThread
+
+pytestmark = [pytest.mark.models, pytest.mark.integration]
+
+NAME = "Dana Whitfield"
+CRISIS = f"I am {NAME}. I can't go on anymore. I want to die and I have been thinking about how."
+
+
+@pytest.fixture(scope="module")
+def guard(stages: Stages) -> Guard:
+    """A Guard over the session's real stages."""
+    return Guard(stages.loaded, assessor=stages.assessor, redactor=stages.redactor,
+                 stages=stages)  # fmt: skip
+
+
+def sse(obj: Any) -> bytes:
+    return f"data: {json.dumps(obj)}\n\n".encode()
+
+
+async def llm_app(scope: Any, receive: Any, send: Any) -> None:
+    """A chatbot backend that answers in the standard shapes, echoing the last user text.
+
+    ``/fail`` answers 500; ``stream: true`` gets OpenAI SSE chunks.
+    """
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    raw = b""
+    while True:
+        message = await receive()
+        raw += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    body = json.loads(raw)
+    last = body["messages"][-1]["content"]
+    reply = f"I hear you. You said: {last}"
+    if scope["path"] == "/fail":
+        await send({"type": "http.response.start", "status": 500, "headers": []})
+        await send({"type": "http.response.body", "body": b"boom"})
+        return
+    if body.get("stream"):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip
+        base = {"id": "c1", "object": "chat.completion.chunk", "model": "m"}
+        for piece in ("I hear you. ", f"You said: {last}"):
+            chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece},
+                                          "finish_reason": None}]}  # fmt: skip
+            await send({"type": "http.response.body", "body": sse(chunk), "more_body": True})
+        done = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        await send({"type": "http.response.body", "body": sse(done), "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
+        return
+    if scope["path"] == "/v1/messages":
+        out: dict[str, Any] = {"type": "message", "role": "assistant",
+                               "content": [{"type": "text", "text": reply}]}  # fmt: skip
+    else:
+        out = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
+    payload = json.dumps(out).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+    await send({"type": "http.response.body", "body": payload})
+
+
+@pytest.fixture(scope="module")
+def server(guard: Guard) -> Iterator[tuple[str, Metrics]]:
+    metrics = setup(guard.loaded, registry=CollectorRegistry()).metrics
+    routes = [Route.openai(), Route.anthropic(), Route.openai("/fail")]
+    app = CareGuardMiddleware(llm_app, guard=guard, routes=routes, metrics=metrics)
+    with ServerThread(app) as srv:
+        yield srv.url, metrics
+
+
+def test_openai_stream_is_restored_and_gets_resources_before_finish(
+    server: tuple[str, Metrics],
+) -> None:
+    """An OpenAI SSE stream at a crisis turn: restored deltas, the note before the finish."""
+    url, _ = server
+    req = {"model": "m", "stream": True, "messages": [{"role": "user", "content": CRISIS}]}
+    with httpx.stream("POST", f"{url}/v1/chat/completions", json=req, timeout=30) as r:
+        lines = [ln for ln in r.iter_lines() if ln.startswith("data: ")]
+    assert r.headers["x-careguard-level"] in ("high", "imminent")
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(ln[6:]) for ln in lines[:-1]]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    assert NAME in text and "988" in text.split(NAME, 1)[1]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_anthropic_reply_gets_resources_as_its_own_block(server: tuple[str, Metrics]) -> None:
+    """An Anthropic JSON reply at a crisis turn gains a text block with the resources."""
+    url, _ = server
+    req = {"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": CRISIS}]}
+    r = httpx.post(f"{url}/v1/messages", json=req, timeout=30)
+    blocks = r.json()["content"]
+    assert NAME in blocks[0]["text"]
+    assert len(blocks) == 2 and "988" in blocks[1]["text"]
+
+
+def test_app_failure_on_a_crisis_turn_still_reaches_the_user(
+    server: tuple[str, Metrics],
+) -> None:
+    """When the app answers 5xx at the crisis level, careguard sends its safe message."""
+    url, _ = server
+    r = httpx.post(f"{url}/fail", json={"messages": [{"role": "user", "content": CRISIS}]},
+                   timeout=30)  # fmt: skip
+    assert r.status_code == 200 and r.headers["x-careguard-upstream"] == "failed"
+    assert "988" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_app_failure_on_an_ordinary_turn_passes_through(server: tuple[str, Metrics]) -> None:
+    """Below the crisis level the app's own error reaches the client unchanged."""
+    url, _ = server
+    r = httpx.post(f"{url}/fail", json={"messages": [{"role": "user", "content": "Hello!"}]},
+                   timeout=30)  # fmt: skip
+    assert r.status_code == 500 and r.content == b"boom"
+    assert r.headers["x-careguard-level"] == "none"
+
+
+def test_turns_are_recorded_in_the_given_metrics(server: tuple[str, Metrics]) -> None:
+    """A guarded turn counts a request, an assessment and PII entity types."""
+    url, metrics = server
+    before = metrics.registry.get_sample_value(
+        "careguard_requests_total", {"route": "/v1/chat/completions", "outcome": "ok"}) or 0.0
+    text = "Hi, I am Rosalind Okafor from the metrics test."  # not analysed before (cache)
+    req = {"model": "m", "messages": [{"role": "user", "content": text}]}
+    httpx.post(f"{url}/v1/chat/completions", json=req, timeout=30)
+    after = metrics.registry.get_sample_value(
+        "careguard_requests_total", {"route": "/v1/chat/completions", "outcome": "ok"})
+    assert after == before + 1
+    assert (metrics.registry.get_sample_value(
+        "careguard_pii_entities_total", {"entity_type": "PERSON"}) or 0) >= 1
