@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from typing import Any
 
@@ -204,3 +205,25 @@ def test_readyz_waits_for_the_models(
         while httpx.get(server.url + "/readyz").status_code != 200:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_over_the_concurrency_limit_is_503(
+    start_proxy: StartProxy, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream,
+) -> None:
+    """With max_concurrency 1 and one turn in flight, the next request gets 503 at once."""
+    proxy = start_proxy(upstream_server[1].url,
+                        loaded=policy_with(limits={"max_concurrency": 1}))
+    upstream.script.hang_s = 1.0
+    body = request_body("openai", [{"role": "user", "content": "Hi"}], stream=False)
+    with httpx.Client(timeout=30) as client:
+        first = threading.Thread(target=lambda: client.post(proxy.url + path_of("openai"),
+                                                            json=body))
+        first.start()
+        deadline = time.monotonic() + 10
+        while not upstream.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        resp = httpx.post(proxy.url + path_of("openai"), json=body, timeout=30)
+        first.join()
+    assert resp.status_code == 503
+    assert resp.json()["error"]["code"] == "overloaded"
