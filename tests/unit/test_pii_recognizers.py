@@ -7,6 +7,7 @@ import pytest
 from careguard.pii.recognizers import (
     AddressPlacesRecognizer,
     CardNumberRecognizer,
+    ContactBlockNameRecognizer,
     LocationContextRecognizer,
     PersonContextRecognizer,
     PhoneContextRecognizer,
@@ -115,6 +116,10 @@ def test_phone_context_rejects_dates_ids_and_bare_numbers(text: str) -> None:
         ("Name:    Anna Josefsen\nAddress: x", "Anna Josefsen"),
         ("Dear Miklós, thanks", "Miklós"),
         ("What's your last name? Nielsen", "Nielsen"),
+        ("What's the name on the account? User: Maja Hermansen", "Maja Hermansen"),
+        ("I'm so jealous! said Erle to Maurice", "Maurice"),
+        ("Have you been to a Ravil G Yefimov concert?", "Ravil G Yefimov"),
+        ("Directed By:    Sari J. Paavolainen", "Sari J. Paavolainen"),
     ],
 )
 def test_announced_names(text: str, value: str) -> None:
@@ -167,3 +172,29 @@ def test_offline_email_recognizer_validates_without_network() -> None:
     """The email recognizer checks the domain against the bundled suffix list."""
     r = OfflineEmailRecognizer()
     assert r.validate_result("jo@example.co.uk") and not r.validate_result("jo@example.notatld")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Maureen Thibault\n\n41086 Kiannonkatu 98\n Suite 464", "Maureen Thibault"),
+        ("leone mazzi\nnurse\npersonal info:\nphone: 0393 1144137", "leone mazzi"),
+        ("Anna K. Berg\nanna@berg.se", "Anna K. Berg"),
+    ],
+)
+def test_name_line_above_contact_details(text: str, value: str) -> None:
+    """A name-shaped line right above an address, phone or email is a name."""
+    assert value in _values(ContactBlockNameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good Morning\nI feel awful today",
+        "Thank you\nI will call 212-555-0187",
+        "Maureen Thibault is kind",
+    ],
+)
+def test_no_name_line_without_contact_details(text: str) -> None:
+    """Lines not followed by contact details, or with common words, are not names."""
+    assert _values(ContactBlockNameRecognizer(), text) == set()

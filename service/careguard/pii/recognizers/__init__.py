@@ -2,6 +2,7 @@
 
 from careguard.pii.recognizers.address_places import AddressPlacesRecognizer
 from careguard.pii.recognizers.card_number import CardNumberRecognizer
+from careguard.pii.recognizers.contact_block import ContactBlockNameRecognizer
 from careguard.pii.recognizers.location_context import LocationContextRecognizer
 from careguard.pii.recognizers.person_context import PersonContextRecognizer
 from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
@@ -11,6 +12,7 @@ __all__ = [
     "EXTRA_RECOGNIZERS",
     "AddressPlacesRecognizer",
     "CardNumberRecognizer",
+    "ContactBlockNameRecognizer",
     "LocationContextRecognizer",
     "PersonContextRecognizer",
     "PhoneContextRecognizer",
@@ -24,5 +26,6 @@ EXTRA_RECOGNIZERS = (
     PersonContextRecognizer,
     LocationContextRecognizer,
     AddressPlacesRecognizer,
+    ContactBlockNameRecognizer,
 )
 """Added to presidio's predefined recognizers (the offline email one replaces presidio's)."""

@@ -29,7 +29,8 @@ _ANNOUNCE = (
     r"my name is|my name's|name is|i am called|i'm called|call me|calls me|called me|"
     r"name on the account is|maiden name is|ask for|this is|it's under|it is under|named|"
     r"known as|goes by|went by|was called|is called|said|asked|told|replied|"
-    r"(?:first|last|middle|maiden|sur|family) ?name(?: is|:|\?)"
+    r"(?:first|last|middle|maiden|sur|family) ?name(?: is|:|\?)|"
+    r"name\b[^.?!\n]{0,30}\?(?:[ ]*[A-Z][a-z]+:)?"
 )
 
 PATTERNS = (
@@ -52,6 +53,20 @@ PATTERNS = (
     RegexPattern(
         "form field",
         rf"(?m)^[ \t]*(?i:name|full name|patient|contact|customer|attn)[ \t]*:[ \t]*({_NAME})",
+        0.7,
+        group=1,
+    ),
+    RegexPattern(
+        "addressee of 'said X to'", rf"\bsaid[ ]+{_NAME}[ ]+to[ ]+({_NAME})", 0.7, group=1
+    ),
+    RegexPattern(
+        "first name, middle initial, last name",
+        rf"(?<![\w.])([{_UP}][a-zà-ÿ'’-]+[ ]+[{_UP}]\.?[ ]+[{_UP}][a-zà-ÿ'’-]+)(?!\w)",
+        0.65,
+        group=1,
+    ),
+    RegexPattern(
+        "credit field", rf"(?i:\b(?:directed|written|produced|performed) by)[ ]*:?[ ]*({_NAME})",
         0.7,
         group=1,
     ),
