@@ -24,6 +24,8 @@ def _on(text: str) -> set[str]:
     [
         ("I want to kill myself", {"live_self"}),
         ("I'm not suicidal, just tired", {"negated"}),
+        ("I tried to kill myself once, in college", {"past"}),
+        ("I tried to kill myself last night", {"live_self"}),
         ("I would never kill myself", {"negated"}),
         ("I don't know, I just want to die", {"live_self"}),
         ("i m trying to not kill myself it is hard", {"live_self"}),

@@ -165,6 +165,14 @@ _ATTEMPT = re.compile(
     _F,
 )
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
+_PAST_ACT = re.compile(
+    r"\b(?:tried|attempted|survived|i'?ve tried|have tried|had tried)(?: to)?[ ]*$", _F
+)
+_RECENT = re.compile(
+    r"\b(?:yesterday|last night|earlier|this (?:morning|afternoon|evening|week)|today|tonight"
+    r"|just|an hour ago|again|now)\b",
+    _F,
+)
 _INTENT = re.compile(
     r"\b(?:going to|gonna|will|i'?ll|plan(?:ning|ned)?|decided|ready to|about to"
     r"|is the night|it ends)\b",
@@ -246,6 +254,8 @@ def _classify(sentence: str, start: int, fiction: bool) -> str:
         return "fiction"
     if _PAST.search(sentence) and (not _PRESENT.search(sentence) or _RECOVERED.search(sentence)):
         return "past"
+    if _PAST_ACT.search(before) and not _RECENT.search(sentence):
+        return "past"  # "I tried to kill myself once": a history, not a present wish
     return "live"
 
 

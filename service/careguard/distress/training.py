@@ -118,10 +118,10 @@ def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
 def _objective(gold: Sequence[Level], pred: Sequence[Level]) -> tuple[float, dict[str, Any]]:
     """Macro-F1 (``imminent`` counted as ``high``: dev has no ``imminent`` rows and the
     rules, not the offsets, decide it), minus a steep penalty for missing the crisis
-    recall / false-crisis targets."""
+    recall / false-crisis targets; a missed crisis weighs twice a false one."""
     m = merge_imminent(gold, pred)
     cr, fc = m.crisis_recall or 0.0, m.false_crisis_rate or 0.0
-    penalty = max(0.0, CRISIS_RECALL_MIN - cr) + max(0.0, fc - FALSE_CRISIS_MAX)
+    penalty = 2 * max(0.0, CRISIS_RECALL_MIN - cr) + max(0.0, fc - FALSE_CRISIS_MAX)
     return m.macro_f1 - 10 * penalty, m.to_dict()
 
 
