@@ -259,17 +259,25 @@ class Pipeline:
         async with anyio.create_task_group() as tg:
             tg.start_soon(assess)
             tg.start_soon(redact)
-        if errors:
+        crisis_without_pii = (
+            len(errors) == 1 and "assessment" in found
+            and found["assessment"].level >= policy.interventions.resources_min_level
+        )
+        if errors and not crisis_without_pii:
             raise errors[0]
         assessment: Assessment = found["assessment"]
-        session, redactions = found["redaction"]
+        session, redactions = found.get("redaction", (None, 0))
         plan = self.stages.interventions.plan_for(
             assessment, policy, self.stages.directory, ctx.country
         )
         ex.inject_system(self.stages.interventions.system_block(plan) or "")
+        # a crisis turn whose text could not be redacted is never forwarded, but still
+        # answered: the safe message with resources (fail closed, respond, don't reject)
+        if crisis_without_pii:
+            degraded.append("pii")
         turn = Turn(ex, assessment, plan, session, redactions,
-                    direct=bool(plan.respond_directly), guarantee=bool(plan.ensure_resources),
-                    degraded=degraded)
+                    direct=bool(plan.respond_directly) or crisis_without_pii,
+                    guarantee=bool(plan.ensure_resources), degraded=degraded)
         observe.note_turn(turn, country=ctx.country, conversation_key=key)
         self._escalate(turn, ctx)
         return turn

@@ -224,3 +224,14 @@ def test_explicit_conversation_id_wins() -> None:
     one = parse_request("openai", {"messages": [{"role": "user", "content": "a"}]})
     two = parse_request("openai", {"messages": [{"role": "user", "content": "b"}]})
     assert conversation_key(one, "c-1") == conversation_key(two, "c-1")
+
+
+def test_crisis_turn_without_redaction_is_answered_not_forwarded(stages: Stages) -> None:
+    """PII down on a crisis turn: the turn is answered directly (never forwarded, no 503)."""
+    broken = dataclasses.replace(stages, redactor=Spy(stages.redactor, "analyze", fail=True))
+    pipeline = Pipeline(broken)
+    turn = prepare(pipeline, [{"role": "user", "content": f"I'm {NAME}. {CRISIS}"}],
+                   country="GB")
+    assert turn.direct
+    assert turn.degraded == ["pii"]
+    assert "116 123" in pipeline.direct_text(turn)
