@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,10 +31,9 @@ from careguard import observe
 from careguard.adapters import Api, Exchange, append_reply_note, reply_texts, set_reply_text
 from careguard.assessment import Assessment
 from careguard.conversation import Message
-from careguard.errors import PolicyError, StageError, StageTimeout
+from careguard.errors import StageError, StageTimeout
 from careguard.levels import Level
 from careguard.policy import FailureMode, LoadedPolicy, Policy, StageSettings
-from careguard.settings import PSEUDONYM_KEY_ENV
 
 __all__ = [
     "Pipeline",
@@ -94,13 +92,10 @@ def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages
     from careguard.interventions import Interventions
     from careguard.output_checks import ReplyChecks
     from careguard.pii import build_redactor
+    from careguard.pii.pseudonym import secret_from_env
 
     if secret is None:
-        raw = os.environ.get(PSEUDONYM_KEY_ENV, "")
-        try:
-            secret = bytes.fromhex(raw) if raw else None
-        except ValueError:
-            raise PolicyError(PSEUDONYM_KEY_ENV, "must be hex") from None
+        secret = secret_from_env()
     ints = Interventions.from_policy(loaded)
     policy = loaded.policy
     redactor = None
