@@ -287,16 +287,28 @@ def test_invalid_json_is_400_and_app_not_called(chatbot: tuple[Chatbot, str]) ->
     assert r.status_code == 400 and bot.bodies == []
 
 
-@pytest.mark.parametrize(("path", "ctype"), [
-    ("/other", "application/json"),
-    ("/chat", "text/plain"),
+@pytest.mark.parametrize(("path", "ctype", "raw"), [
+    ("/other", "application/json", f'{{"message": "{PII_MESSAGE}"}}'.encode()),
+    ("/chat", "text/plain", f"message={PII_MESSAGE}".encode()),
+    ("/chat", "multipart/form-data; boundary=b", b"--b\r\n\r\nnot json\r\n--b--\r\n"),
 ])  # fmt: skip
 def test_other_routes_and_non_json_bodies_pass_untouched(
-    chatbot: tuple[Chatbot, str], path: str, ctype: str
+    chatbot: tuple[Chatbot, str], path: str, ctype: str, raw: bytes
 ) -> None:
     """Unguarded paths and non-JSON bodies reach the app byte for byte, without headers."""
     bot, url = chatbot
-    raw = f'{{"message": "{PII_MESSAGE}"}}'.encode() if ctype != "text/plain" else b"plain text"
     r = httpx.post(f"{url}{path}", content=raw, headers={"content-type": ctype}, timeout=30)
     assert bot.bodies == [raw] and r.content == raw
     assert "x-careguard-level" not in r.headers
+
+
+def test_json_body_under_another_content_type_is_still_guarded(
+    chatbot: tuple[Chatbot, str],
+) -> None:
+    """Mislabelling a JSON body as text/plain does not get personal data past careguard."""
+    bot, url = chatbot
+    raw = json.dumps({"message": PII_MESSAGE}).encode()
+    r = httpx.post(f"{url}/chat", content=raw, headers={"content-type": "text/plain"},
+                   timeout=30)  # fmt: skip
+    assert NAME.encode() not in bot.bodies[0]
+    assert r.headers["x-careguard-redactions"] != "0" and NAME in r.json()["reply"]

@@ -14,7 +14,8 @@ imports no web framework. For each request on a guarded route:
    guarantee resources from ``high``, ``x-careguard-*`` headers.
 
 At ``imminent`` under ``imminent_action: respond`` careguard answers itself and the app is not
-called. Other routes, non-JSON request bodies, websockets and lifespan pass through untouched.
+called. Other routes, non-JSON request bodies, websockets and lifespan pass through untouched
+(a body that parses as JSON is guarded whatever its content type says).
 """
 
 from __future__ import annotations
@@ -121,9 +122,21 @@ class CareGuardMiddleware:
             await self.app(scope, receive, send)
             return
         route = self.routes.get((scope.get("method", ""), scope.get("path", "")))
-        if route is None or not _is_json(scope):
+        if route is None:
             await self.app(scope, receive, send)
             return
+        if not _is_json(scope):
+            # a JSON body under another content type is still guarded (no way around the
+            # redaction by mislabelling); anything else reaches the app byte for byte
+            try:
+                raw, complete = await _read_prefix(receive, self.pipeline.policy.limits
+                                                   .max_body_bytes)  # fmt: skip
+            except _Disconnected:
+                return
+            receive = _replay(raw, receive, more=not complete)
+            if not complete or not _parses(raw):
+                await self.app(scope, receive, send)
+                return
         scope = {**scope, "careguard_route": route}
         await self._guarded(scope, receive, send)
 
@@ -219,6 +232,28 @@ def _is_json(scope: Scope) -> bool:
     return True
 
 
+async def _read_prefix(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether that is all of it."""
+    buf = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        buf += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(buf), True
+        if len(buf) > limit:
+            return bytes(buf), False
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        return False
+    return True
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes:
     buf = bytearray()
     while True:
@@ -263,15 +298,16 @@ def _scope_for(scope: Scope, body: bytes, state: CareGuardState) -> Scope:
     return inner
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The redacted body once, then the client's own messages (``http.disconnect``)."""
+def _replay(body: bytes, receive: Receive, *, more: bool = False) -> Receive:
+    """``body`` once, then the client's own messages (the rest of the body when ``more``,
+    then ``http.disconnect``)."""
     sent = False
 
     async def replay() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return replay
