@@ -83,8 +83,11 @@ def evaluate(
     if distress is not None:
         texts_d = read_distress(distress)[:distress_limit]
         log(f"distress: {len(texts_d)} posts")
-        flagged = [r.toxic for r in scorer.score(texts_d)]
-        kinds = [classify_user_turn(scorer, t).kind for t in texts_d]
+        scored = scorer.score(texts_d)
+        flagged = [r.toxic for r in scored]
+        kinds = [
+            classify_user_turn(scorer, t, r).kind for t, r in zip(texts_d, scored, strict=True)
+        ]
         report["distress"] = {
             "posts": len(texts_d),
             "model_toxic_rate": positive_rate(flagged),

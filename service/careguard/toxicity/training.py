@@ -36,9 +36,9 @@ TRAINED_PREFIXES = ("bert.encoder.layer.5.", "bert.pooler.", "classifier.")
 @dataclass(frozen=True)
 class TrainSettings:
     seed: int = 13
-    epochs: int = 3
+    epochs: int = 1
     batch_size: int = 32
-    lr_encoder: float = 5e-5
+    lr_encoder: float = 1e-4
     lr_head: float = 1e-3
     dev_share: float = 0.1
     threads: int = 2
@@ -141,7 +141,7 @@ def train_compact(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss)
+            total += loss.item()
             if n % 200 == 0:
                 log(f"epoch {epoch + 1} batch {n}/{len(batches)} loss {total / (n + 1):.4f}")
         metrics = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from careguard.toxicity.types import ToxicityDetector, UserToxicity
+from careguard.toxicity.types import ToxicityDetector, ToxicityResult, UserToxicity
 
 __all__ = ["classify_user_turn", "is_toxic_reply", "self_directed_spans"]
 
@@ -74,9 +74,14 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def classify_user_turn(detector: ToxicityDetector, text: str) -> UserToxicity:
-    """Read a user turn as ``abuse`` (at others), ``self_directed`` (distress) or ``none``."""
-    whole = detector.score([text])[0]
+def classify_user_turn(
+    detector: ToxicityDetector, text: str, scored: ToxicityResult | None = None
+) -> UserToxicity:
+    """Read a user turn as ``abuse`` (at others), ``self_directed`` (distress) or ``none``.
+
+    ``scored``: the turn's result when the caller has already scored it (saves one inference).
+    """
+    whole = scored or detector.score([text])[0]
     spans = self_directed_spans(text)
     if not spans:
         return UserToxicity("abuse" if whole.toxic else "none", False, whole.toxicity)
