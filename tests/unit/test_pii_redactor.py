@@ -78,6 +78,8 @@ def test_no_url_inside_an_email(redactor: Redactor) -> None:
         "Call or text 988, or text HOME to 741741.",
         "Samaritans are on 116 123 and Lifeline on 13 11 14.",
         "In an emergency dial 911, 999 or 112; NHS 111 for advice.",
+        "i don t have anyone to talk to and i don t know what to do",
+        "it isn't the same..too many distractions..not enough sleep",
     ],
 )
 def test_emotional_chat_and_crisis_lines_are_left_alone(redactor: Redactor, text: str) -> None:

@@ -9,6 +9,8 @@ import pytest
 from careguard.pii.spans import (
     Finding,
     apply_thresholds,
+    drop_common_words,
+    drop_malformed_urls,
     drop_sentence_initial_word_names,
     drop_urls_inside_emails,
     propagate_repeats,
@@ -104,3 +106,20 @@ def test_repeats_leave_other_types_alone() -> None:
     text = "a@b.co wrote a@b.co"
     found = _f(0, 6, "EMAIL_ADDRESS", 1.0)
     assert propagate_repeats(text, [found]) == [found]
+
+
+@pytest.mark.parametrize(("value", "kept"), [("same..too", False), ("example.org", True)])
+def test_urls_with_double_dots_are_dropped(value: str, kept: bool) -> None:
+    """A 'URL' with two dots in a row is punctuation, not a host name."""
+    text = f"it is {value} much"
+    finding = _f(6, 6 + len(value), "URL", 0.5)
+    assert (drop_malformed_urls(text, [finding]) == [finding]) is kept
+
+
+@pytest.mark.parametrize(("text", "kept"), [("i don t know", False), ("ask Donna", True)])
+def test_contraction_fragments_are_not_names(text: str, kept: bool) -> None:
+    """"don" from "i don t" is no name; a real name stays."""
+    word = text.split()[1]
+    start = text.index(word)
+    finding = _f(start, start + len(word))
+    assert (drop_common_words(text, [finding]) == [finding]) is kept

@@ -17,6 +17,8 @@ from careguard.pii.pseudonym import PseudonymSession, new_secret
 from careguard.pii.spans import (
     Finding,
     apply_thresholds,
+    drop_common_words,
+    drop_malformed_urls,
     drop_sentence_initial_word_names,
     drop_urls_inside_emails,
     from_presidio,
@@ -93,6 +95,8 @@ class Redactor:
         )
         findings = apply_thresholds(from_presidio(results), self._thresholds)
         findings = drop_urls_inside_emails(findings)
+        findings = drop_malformed_urls(text, findings)
+        findings = drop_common_words(text, findings)
         findings = drop_sentence_initial_word_names(text, findings)
         findings = propagate_repeats(text, findings)
         findings = self._allow.filter(text, findings)

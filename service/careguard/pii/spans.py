@@ -17,6 +17,8 @@ from typing import Any
 __all__ = [
     "Finding",
     "apply_thresholds",
+    "drop_common_words",
+    "drop_malformed_urls",
     "drop_sentence_initial_word_names",
     "drop_urls_inside_emails",
     "from_presidio",
@@ -71,6 +73,37 @@ def drop_urls_inside_emails(findings: Sequence[Finding]) -> list[Finding]:
     return [
         f for f in findings if f.entity_type != "URL" or not any(f.overlaps(e) for e in emails)
     ]
+
+
+def drop_malformed_urls(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """presidio's URL recognizer takes "same..too" or "17...and" for a domain: a host name
+    never has two dots in a row, so such hits are dropped."""
+    return [f for f in findings if f.entity_type != "URL" or ".." not in text[f.start : f.end]]
+
+
+# Fragments of contractions typed without the apostrophe ("i don t"), which spaCy's small model
+# tags as names or places, and other short words it mistakes on informal text.
+CONTRACTION_STEMS = frozenset(
+    """
+    don won didn doesn isn wasn aren weren couldn shouldn wouldn hasn haven hadn ain cant
+    dont wont im ive id ill youre theyre thats whats max er ok lol omg idk tbh
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def drop_common_words(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """Drop PERSON / LOCATION hits that are a common word or a contraction fragment."""
+    from careguard.pii.recognizers._words import NOT_A_NAME
+
+    kept = []
+    for f in findings:
+        value = text[f.start : f.end].lower()
+        if f.entity_type in ("PERSON", "LOCATION") and (
+            value in NOT_A_NAME or value in CONTRACTION_STEMS
+        ):
+            continue
+        kept.append(f)
+    return kept
 
 
 # Given names that are also ordinary words people use when they talk about how they feel.
