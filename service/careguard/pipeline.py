@@ -358,6 +358,7 @@ class ReplyFilter:
             checks.stream(turn.plan) if checks is not None else _Identity()
         )
         self._seen: list[str] = []
+        self._stopped = False
 
     def sibling(self) -> ReplyFilter:
         """A fresh filter for another choice of the same reply (OpenAI ``n > 1``)."""
@@ -365,15 +366,32 @@ class ReplyFilter:
 
     # ------------------------------------------------------------ streaming
 
+    def _check(self, restored: str, *, end: bool = False) -> str:
+        """Run the streaming checker; if it breaks, follow the policy's failure mode:
+        ``closed`` ends the reply with the safe message, ``open`` passes text unchecked."""
+        if self._stopped:
+            return ""
+        try:
+            out = self._checker.feed(restored)
+            return out + self._checker.flush() if end else out
+        except Exception:
+            log.exception("reply check failed")
+            self._checker = _Identity()
+            if self.pipeline.policy.failure_mode is FailureMode.OPEN:
+                self.turn.degraded.append("reply_checks")
+                return restored
+            self._stopped = True
+            return "\n\n" + self.pipeline.direct_text(self.turn)
+
     def feed(self, chunk: str) -> str:
         """Feed a text delta of the reply; returns the text that may go to the client now."""
-        out = self._checker.feed(self._restorer.feed(chunk))
+        out = self._check(self._restorer.feed(chunk))
         self._seen.append(out)
         return out
 
     def flush(self) -> str:
         """End of one text block: release everything held back."""
-        out = self._checker.feed(self._restorer.flush()) + self._checker.flush()
+        out = self._check(self._restorer.flush(), end=True)
         self._seen.append(out)
         return out
 
@@ -397,7 +415,16 @@ class ReplyFilter:
         restorer = self._restorer
         for path, text in reply_texts(api, reply):
             restored = restorer.restore(text) if self._restores else text
-            checked = checks.check(restored, self.turn.plan) if checks is not None else restored
+            try:
+                checked = (checks.check(restored, self.turn.plan) if checks is not None
+                           else restored)
+            except Exception:
+                log.exception("reply check failed")
+                if self.pipeline.policy.failure_mode is not FailureMode.OPEN:
+                    checked = self.pipeline.direct_text(self.turn)
+                else:
+                    self.turn.degraded.append("reply_checks")
+                    checked = restored
             self._seen.append(checked)
             set_reply_text(reply, path, checked)
         note = self.note()

@@ -235,3 +235,34 @@ def test_crisis_turn_without_redaction_is_answered_not_forwarded(stages: Stages)
     assert turn.direct
     assert turn.degraded == ["pii"]
     assert "116 123" in pipeline.direct_text(turn)
+
+
+class _BrokenChecks:
+    """Reply checks whose checker raises (a check that cannot run)."""
+
+    def check(self, text: str, plan: Any = None) -> str:
+        raise RuntimeError("checker down")
+
+    def stream(self, plan: Any = None) -> Any:
+        return self
+
+    def feed(self, chunk: str) -> str:
+        raise RuntimeError("checker down")
+
+    def flush(self) -> str:
+        return ""
+
+
+def test_broken_reply_check_fails_closed_with_the_safe_message(stages: Stages) -> None:
+    """A reply check that cannot run never passes the reply as checked: the safe message
+    (with resources) takes its place and the rest of the stream is dropped."""
+    pipeline = Pipeline(dataclasses.replace(stages, checks=_BrokenChecks()))
+    turn = prepare(pipeline, [{"role": "user", "content": "Tell me a short story."}])
+    rf = pipeline.reply(turn)
+    first = rf.feed("Once upon a time. ")
+    assert "Once upon" not in first
+    assert first.strip() == pipeline.direct_text(turn).strip()
+    assert rf.feed("More text.") == ""
+    whole = pipeline.reply(turn).finish_json(
+        "openai", {"choices": [{"index": 0, "message": {"content": "Once upon a time."}}]})
+    assert whole["choices"][0]["message"]["content"] == pipeline.direct_text(turn)
