@@ -3,6 +3,7 @@ sockets with the real models."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +16,8 @@ from careguard import CareGuardMiddleware, Guard
 from careguard.asgi import Route
 from careguard.metrics import Metrics
 from careguard.observe import setup
-from careguard.pipeline import Stages
+from careguard.pipeline import Pipeline, Stages
+from tests.integration.conftest import policy_with
 from tests.integration.harness import ServerThread
 
 pytestmark = [pytest.mark.models, pytest.mark.integration]
@@ -149,3 +151,29 @@ def test_turns_are_recorded_in_the_given_metrics(server: tuple[str, Metrics]) ->
     assert after == before + 1
     assert (metrics.registry.get_sample_value(
         "careguard_pii_entities_total", {"entity_type": "PERSON"}) or 0) >= 1
+
+
+def test_imminent_turn_under_respond_is_answered_without_the_app(stages: Stages) -> None:
+    """``imminent_action: respond``: careguard answers with resources; the app is not called."""
+    calls: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await llm_app(scope, receive, send)
+            return
+        calls.append(scope["path"])
+        payload = b'{"reply": "app answer"}'
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": payload})
+
+    loaded = policy_with(interventions={"imminent_action": "respond"})
+    pipeline = Pipeline(dataclasses.replace(stages, loaded=loaded))
+    route = Route("/chat", message="$.message", reply="$.reply")
+    with ServerThread(CareGuardMiddleware(app, pipeline=pipeline, routes=[route],
+                                          warm_up=False)) as srv:  # fmt: skip
+        r = httpx.post(f"{srv.url}/chat", timeout=30, json={
+            "message": "I want to kill myself tonight, I have the pills ready."})
+    assert r.headers["x-careguard-level"] == "imminent", r.headers
+    assert r.headers["x-careguard-direct"] == "true" and calls == []
+    assert "988" in r.json()["reply"]
