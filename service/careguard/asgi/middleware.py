@@ -32,6 +32,7 @@ from careguard.asgi.routes import DEFAULT_ROUTES, Route
 from careguard.asgi.state import STATE_KEY, CareGuardState
 from careguard.errors import CareguardError, InputError, StageError
 from careguard.pipeline import Pipeline, ReplyFilter, Stages, Turn, TurnContext
+from careguard.safejson import loads_request, loads_untrusted
 
 __all__ = ["CareGuardMiddleware"]
 
@@ -248,8 +249,8 @@ async def _read_prefix(receive: Receive, limit: int) -> tuple[bytes, bool]:
 
 def _parses(raw: bytes) -> bool:
     try:
-        json.loads(raw)
-    except ValueError:  # UnicodeDecodeError included
+        loads_untrusted(raw)
+    except ValueError:  # UnicodeDecodeError, too deep and lone surrogates included
         return False
     return True
 
@@ -268,16 +269,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 
 
 def _parse_json(raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"request body is not UTF-8 (byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        pos = getattr(exc, "pos", None)
-        where = f" at character {pos}" if isinstance(pos, int) else ""
-        raise InputError(f"request body is not valid JSON{where}") from None
+    return loads_request(raw)
 
 
 def _check_limits(slots: list[Any], messages: int, pipeline: Pipeline) -> None:

@@ -71,7 +71,8 @@ async def assess(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         with state.slot():
             pipeline = state.ready_pipeline()
-            body = await read_json(request, pipeline.policy.limits.max_body_bytes)
+            limits = pipeline.policy.limits
+            body = await read_json(request, limits.max_body_bytes, limits.request_read_s)
             if not isinstance(body, dict):
                 raise ShapeError("the request body must be a JSON object", field="$")
             msgs = messages_from_openai(body.get("messages"))
@@ -89,7 +90,8 @@ async def passthrough(request: Request[Any, Any, Any], rest: str) -> Response[An
     headers = careguard_headers(new_request_id())
     try:
         with state.slot():
-            body = await read_body(request, state.loaded.policy.limits.max_body_bytes)
+            limits = state.loaded.policy.limits
+            body = await read_body(request, limits.max_body_bytes, limits.request_read_s)
             up_headers = state.upstream.headers_for(
                 request.headers, anthropic="x-api-key" in request.headers
             )

@@ -48,7 +48,8 @@ _ANTHROPIC_TYPE = {
 def error_parts(exc: BaseException) -> tuple[int, str, str, str]:
     """``(status, type, code, message)`` for an error; unknown errors are a bare 500."""
     if isinstance(exc, InputError):
-        code = {413: "body_too_large", 422: "invalid_shape"}.get(exc.status, "invalid_request")
+        code = {408: "request_timeout", 413: "body_too_large", 422: "invalid_shape"}.get(
+            exc.status, "invalid_request")
         return exc.status, "invalid_request_error", code, str(exc)
     if isinstance(exc, UpstreamStatus):
         kind = exc.upstream_type or "upstream_error"

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from careguard.safejson import loads_untrusted
+
 __all__ = ["SSEEvent", "SSEParser", "encode_event", "encode_json_event"]
 
 
@@ -21,7 +23,7 @@ class SSEEvent:
     def json(self) -> Any:
         """The data as JSON, or None when it is not JSON (e.g. ``[DONE]``)."""
         try:
-            return json.loads(self.data)
+            return loads_untrusted(self.data)
         except ValueError:
             return None
 

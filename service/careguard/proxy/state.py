@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping
@@ -10,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from litestar import Request
 
 from careguard.errors import InputError
@@ -18,6 +18,7 @@ from careguard.pipeline import Pipeline
 from careguard.policy import LoadedPolicy
 from careguard.proxy.errors import Overloaded, Starting
 from careguard.proxy.upstream import Upstream
+from careguard.safejson import loads_request
 
 __all__ = ["ProxyState", "careguard_headers", "read_json"]
 
@@ -69,28 +70,26 @@ def careguard_headers(rid: str, level: str = "none", redactions: int = 0) -> dic
     }
 
 
-async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
-    """The request body, refusing (413) anything over ``limit`` bytes without reading it all."""
+async def read_body(
+    request: Request[Any, Any, Any], limit: int, read_s: float | None = None
+) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` bytes without reading it all,
+    and (408) a client that takes longer than ``read_s`` seconds to send it."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise InputError(f"request body over the limit of {limit} bytes", status=413)
     buf = bytearray()
-    async for chunk in request.stream():
-        buf += chunk
-        if len(buf) > limit:
-            raise InputError(f"request body over the limit of {limit} bytes", status=413)
+    with anyio.move_on_after(read_s) as scope:
+        async for chunk in request.stream():
+            buf += chunk
+            if len(buf) > limit:
+                raise InputError(f"request body over the limit of {limit} bytes", status=413)
+    if scope.cancelled_caught:
+        raise InputError(f"request body not received within {read_s:g} s", status=408)
     return bytes(buf)
 
 
-async def read_json(request: Request[Any, Any, Any], limit: int) -> Any:
-    raw = await read_body(request, limit)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"request body is not UTF-8 (byte {exc.start})") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        pos = getattr(exc, "pos", None)
-        where = f" at character {pos}" if isinstance(pos, int) else ""
-        raise InputError(f"request body is not valid JSON{where}") from None
+async def read_json(
+    request: Request[Any, Any, Any], limit: int, read_s: float | None = None
+) -> Any:
+    return loads_request(await read_body(request, limit, read_s))

@@ -33,6 +33,7 @@ from careguard.proxy.errors import error_response
 from careguard.proxy.shapes import reply_events, whole_reply
 from careguard.proxy.sse import SSEEvent, SSEParser
 from careguard.proxy.state import ProxyState, careguard_headers, new_request_id, read_json
+from careguard.safejson import loads_untrusted
 
 __all__ = ["StreamRelay", "handle_turn"]
 
@@ -70,7 +71,7 @@ async def handle_turn(
         stack.enter_context(state.slot())
         pipeline = state.ready_pipeline()
         limits = pipeline.policy.limits
-        body = await read_json(request, limits.max_body_bytes)
+        body = await read_json(request, limits.max_body_bytes, limits.request_read_s)
         ex = parse_request(api, body)
         check_limits(ex, limits)
         ctx = TurnContext(rid, state.country(request.headers),
@@ -134,8 +135,8 @@ async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[s
     except httpx.HTTPError:
         raise UpstreamBadResponse("upstream reply broke off") from None
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = loads_untrusted(raw)
+    except ValueError:  # not JSON, not UTF-8, nested too deep, unpaired surrogates
         raise UpstreamBadResponse("upstream reply is not JSON") from None
     if not isinstance(data, dict):
         raise UpstreamBadResponse("upstream reply is not a JSON object")

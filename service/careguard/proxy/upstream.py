@@ -8,7 +8,6 @@ upstream → :class:`UpstreamStatus` (its status passed through).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -25,6 +24,7 @@ from careguard.errors import (
     UpstreamUnavailable,
 )
 from careguard.policy import LimitsPolicy
+from careguard.safejson import loads_untrusted
 
 __all__ = ["FORWARDED_HEADERS", "Upstream", "UpstreamStatus"]
 
@@ -143,7 +143,7 @@ async def _error_type(resp: httpx.Response) -> str | None:
             raw += chunk
             if len(raw) > 16_384:
                 return None
-        data: Any = json.loads(raw)
+        data: Any = loads_untrusted(raw)
     except (ValueError, httpx.HTTPError):
         return None
     err = data.get("error") if isinstance(data, dict) else None
