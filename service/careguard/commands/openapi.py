@@ -84,7 +84,8 @@ _ANTHROPIC_ERROR = {
                                             "message": {"type": "string"}}}},
 }  # fmt: skip
 _ERRORS = {
-    "400": "Malformed request (not JSON, not UTF-8)",
+    "400": "Malformed request (not JSON, not UTF-8, nested too deep, unpaired surrogates)",
+    "408": "The request body did not arrive within limits.request_read_s",
     "413": "Body, message count or message length over the policy's limits",
     "422": "Valid JSON of the wrong shape (the message names the field)",
     "502": "The configured upstream failed or answered with something unusable",
