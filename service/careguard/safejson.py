@@ -7,7 +7,9 @@
 - ``"\\ud800"`` (an unpaired surrogate escape) is valid JSON grammar but not Unicode: the
   string decodes, and the first ``.encode()`` downstream (forwarding, the models) fails;
 - integers of more than 4300 digits raise a :class:`ValueError` whose message is not a
-  JSON-position error.
+  JSON-position error;
+- ``NaN``, ``Infinity`` and ``-Infinity`` are accepted by Python but are not JSON: forwarded,
+  they make the upstream's parser fail instead.
 
 :func:`loads_request` turns each into an :class:`~careguard.errors.InputError` (HTTP 400) whose
 message names the problem, never the content; :func:`loads_untrusted` raises
@@ -50,12 +52,22 @@ def _problem(value: Any, surrogates: bool) -> str | None:
     return None
 
 
+class _Constant(ValueError):
+    """NaN or an infinity in the input."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
 def _check(text: str) -> tuple[Any, str | None]:
     """``(value, problem)``: the parsed value, or None and a short description."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:  # deeper than the interpreter allows (about 1000 levels)
         return None, f"is nested deeper than {MAX_DEPTH} levels"
+    except _Constant:
+        return None, "is not valid JSON (NaN and Infinity are not JSON numbers)"
     except ValueError as exc:
         pos = getattr(exc, "pos", None)
         if isinstance(pos, int):

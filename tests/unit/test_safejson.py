@@ -28,6 +28,8 @@ JSON = st.recursive(
         (b'{"\\uDC00": 1}', "unpaired surrogate"),
         (b'{"messages": [', "not valid JSON at character"),
         (b"9" * 5000, "not valid JSON"),
+        (b'{"temperature": NaN}', "NaN and Infinity"),
+        (b"[-Infinity]", "NaN and Infinity"),
         (b"\xff\xfe{}", "not UTF-8"),
     ],
 )
