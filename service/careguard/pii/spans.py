@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from careguard.pii.words import NOT_A_NAME
+
 __all__ = [
     "Finding",
     "apply_thresholds",
@@ -93,8 +95,6 @@ CONTRACTION_STEMS = frozenset(
 
 def drop_common_words(text: str, findings: Sequence[Finding]) -> list[Finding]:
     """Drop PERSON / LOCATION hits that are a common word or a contraction fragment."""
-    from careguard.pii.recognizers._words import NOT_A_NAME
-
     kept = []
     for f in findings:
         value = text[f.start : f.end].lower()
@@ -149,8 +149,6 @@ def propagate_repeats(text: str, findings: Sequence[Finding]) -> list[Finding]:
     (:data:`WORD_NAMES`) are looked up as whole words, case-sensitively; uncovered occurrences
     get a finding of the same type and score.
     """
-    from careguard.pii.recognizers._words import NOT_A_NAME
-
     extra: list[Finding] = []
     terms: dict[str, Finding] = {}
     for f in findings:

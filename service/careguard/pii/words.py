@@ -1,5 +1,5 @@
-"""Small word lists shared by the context recognizers (kept here, not in spaCy, so that the
-recognizers import nothing heavy)."""
+"""Small word lists shared by the recognizers and the clean-up steps (plain data: importing
+this module loads neither spaCy nor presidio)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from careguard.pii.recognizers._regex import RegexRecognizer
-from careguard.pii.recognizers._words import NOT_A_NAME
+from careguard.pii.words import NOT_A_NAME
 
 __all__ = ["AddressPlacesRecognizer"]
 

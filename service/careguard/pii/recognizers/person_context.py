@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
-from careguard.pii.recognizers._words import NOT_A_NAME
+from careguard.pii.words import NOT_A_NAME
 
 __all__ = ["PersonContextRecognizer"]
 
