@@ -104,3 +104,13 @@ def test_secret_from_env_rejects_non_hex() -> None:
     """A key that is not hex is a policy error naming the variable, not the value."""
     with pytest.raises(PolicyError, match="CAREGUARD_PSEUDONYM_KEY"):
         secret_from_env({"CAREGUARD_PSEUDONYM_KEY": "not-hex-secret"})
+
+
+def test_occurrences_find_seen_values_as_whole_words() -> None:
+    """Values seen in the session are found again as whole words only."""
+    session = PseudonymSession(SECRET, "c")
+    session.placeholder("PERSON", "Anna Berg")
+    session.placeholder("PERSON", "Al")  # too short to look for
+    text = "Anna Berg, Anna Bergman and Al"
+    found = [(f.entity_type, text[f.start : f.end]) for f in session.occurrences(text)]
+    assert found == [("PERSON", "Anna Berg")]

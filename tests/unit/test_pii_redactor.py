@@ -156,3 +156,12 @@ def test_guard_redact_uses_the_conversation_placeholders(redactor: Redactor) -> 
     text = "mail me at zoe@example.org"
     expected = redactor.redact(text, redactor.session("conv-9")).text
     assert guard.redact(text, conversation_key="conv-9").text == expected
+
+
+def test_values_seen_earlier_in_the_request_are_replaced_again(redactor: Redactor) -> None:
+    """A name found in message 1 is replaced in message 2 even with no finding there."""
+    session = redactor.session("conv-memory")
+    first = redactor.redact("my name is Zyx Qorvath", session)
+    (placeholder,) = session.mapping
+    assert placeholder in first.text
+    assert redactor.replace("so, Zyx Qorvath. again", [], session) == f"so, {placeholder}. again"

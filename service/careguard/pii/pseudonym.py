@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from careguard.errors import PolicyError
+from careguard.pii.spans import Finding
 
 if TYPE_CHECKING:
     from careguard.pii.restorer import StreamRestorer
@@ -80,6 +81,8 @@ class PseudonymSession:
         self._key = hmac.new(secret, scope, hashlib.sha256).digest()
         self._by_placeholder: dict[str, str] = {}
         self._by_value: dict[tuple[str, str], str] = {}
+        self._memory: re.Pattern[str] | None = None
+        self._memory_size = 0
 
     def _digest(self, entity_type: str, value: str) -> bytes:
         msg = entity_type.encode("utf-8") + b"\x00" + value.encode("utf-8")
@@ -101,6 +104,24 @@ class PseudonymSession:
     def _claim(self, placeholder: str, entity_type: str, value: str) -> None:
         self._by_placeholder[placeholder] = value
         self._by_value[(entity_type, value)] = placeholder
+
+    def occurrences(self, text: str) -> list[Finding]:
+        """Whole-word occurrences in ``text`` of values seen so far (three characters or more),
+        as findings of the value's type with score 1.0 (longest values first)."""
+        if len(self._by_value) != self._memory_size:
+            values = sorted(
+                {v for (_t, v) in self._by_value if len(v.strip()) >= 3}, key=len, reverse=True
+            )
+            alternatives = "|".join(re.escape(v) for v in values)
+            self._memory = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if values else None
+            self._memory_size = len(self._by_value)
+        if self._memory is None:
+            return []
+        types = {v: t for (t, v) in self._by_value}
+        return [
+            Finding(m.start(), m.end(), types[m.group(0)], 1.0)
+            for m in self._memory.finditer(text)
+        ]
 
     @property
     def mapping(self) -> Mapping[str, str]:

@@ -8,6 +8,7 @@ value (``<PERSON_7F3K>``, see :mod:`careguard.pii.pseudonym`) that the reply sid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,10 @@ DEFAULT_ENTITIES: Mapping[str, float] = {
     "STREET_ADDRESS": 0.5,
     "URL": 0.5,
 }
+# Unicode format characters (category Cf) that readers do not see: they split words for the
+# recognisers without changing what a human (or an LLM) reads.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u206f\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,19 @@ class Redactor:
         return dict(self._thresholds)
 
     def analyze(self, text: str) -> list[Finding]:
-        """Non-overlapping findings in ``text``, sorted by start."""
+        """Non-overlapping findings in ``text``, sorted by start.
+
+        Invisible format characters (zero-width space/joiners, bidi controls, soft hyphens)
+        are left out for the analysis and the findings mapped back, so ``Mar\u200bgaret``
+        is found whole instead of leaking past the recognisers.
+        """
+        if _INVISIBLE.search(text) is None:
+            return self._analyze(text)
+        kept = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
+        found = self._analyze("".join(text[i] for i in kept))
+        return [Finding(kept[f.start], kept[f.end - 1] + 1, f.entity_type, f.score) for f in found]
+
+    def _analyze(self, text: str) -> list[Finding]:
         if not text.strip():
             return []
         results = self._analyzer.analyze(
@@ -110,32 +127,56 @@ class Redactor:
         """Replace what :meth:`analyze` finds, in the policy's mode.
 
         ``pseudonymize`` needs the request's ``session`` (so one value gets one placeholder
-        across messages); without one, a throw-away session is used.
+        across messages); without one, a throw-away session is used. With a session, values
+        found in earlier texts of the request are replaced here too (see :meth:`replace`).
         """
-        findings = self.analyze(text)
-        return Redaction(self.replace(text, findings, session), tuple(findings))
+        findings = self.with_memory(text, self.analyze(text), session)
+        return Redaction(self._apply(text, findings, session), tuple(findings))
 
     def replace(
         self, text: str, findings: Sequence[Finding], session: PseudonymSession | None = None
     ) -> str:
-        """Apply the policy's mode to non-overlapping ``findings`` of ``text``."""
+        """Apply the policy's mode to non-overlapping ``findings`` of ``text``.
+
+        Values the ``session`` has already seen in this request (a name found in an earlier
+        message) are replaced wherever they occur as whole words, even where the detector
+        misses them this time.
+        """
+        return self._apply(text, self.with_memory(text, findings, session), session)
+
+    def with_memory(
+        self, text: str, findings: Sequence[Finding], session: PseudonymSession | None
+    ) -> list[Finding]:
+        """``findings`` plus the uncovered occurrences of values ``session`` already holds."""
+        if session is None:
+            return list(findings)
+        extra = [
+            m
+            for m in self._allow.filter(text, session.occurrences(text))
+            if not any(f.overlaps(m) for f in findings)
+        ]
+        return resolve_overlaps([*findings, *extra]) if extra else list(findings)
+
+    def _apply(
+        self, text: str, findings: Sequence[Finding], session: PseudonymSession | None
+    ) -> str:
         mode = self._pii.mode
         if mode is PiiMode.PASS or not findings:
             return text
-        if mode is PiiMode.PSEUDONYMIZE and session is None:
+        if session is None:
             session = self.session("")
         parts: list[str] = []
         pos = 0
         for f in findings:
             value = text[f.start : f.end]
             parts.append(text[pos : f.start])
+            placeholder = session.placeholder(f.entity_type, value)  # also remembers the value
             if mode is PiiMode.REDACT:
                 parts.append(f"<{f.entity_type}>")
             elif mode is PiiMode.MASK:
                 parts.append(mask_value(value, f.entity_type, self._pii.mask_char))
             else:
-                assert session is not None
-                parts.append(session.placeholder(f.entity_type, value))
+                parts.append(placeholder)
             pos = f.end
         parts.append(text[pos:])
         return "".join(parts)
