@@ -99,7 +99,7 @@ def parse_request(api: Api, body: Any) -> Exchange:
     """Read a request body of ``api`` into an :class:`Exchange` (shape errors name the field)."""
     if not isinstance(body, dict):
         raise ShapeError("the request body must be a JSON object", field="$")
-    if "stream" in body and not isinstance(body["stream"], bool):
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):  # null: unset
         raise ShapeError("$.stream must be a boolean", field="$.stream")
     ex = Exchange(api, body, [])
     if api == "anthropic":

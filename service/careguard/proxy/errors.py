@@ -39,7 +39,7 @@ class Starting(CareguardError):
 
 
 _ANTHROPIC_TYPE = {
-    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    400: "invalid_request_error", 408: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
     404: "not_found_error", 413: "request_too_large", 422: "invalid_request_error",
     429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error",
 }
@@ -75,6 +75,8 @@ def error_body(api: Api, status: int, kind: str, code: str, message: str) -> dic
         a_kind = kind if kind.endswith("_error") and kind != "upstream_error" else (
             _ANTHROPIC_TYPE.get(status, "api_error")
         )
+        if kind == "invalid_request_error":  # careguard's own 4xx: Anthropic's type for it
+            a_kind = _ANTHROPIC_TYPE.get(status, kind)
         return {"type": "error", "error": {"type": a_kind, "message": message}}
     return {"error": {"message": message, "type": kind, "code": code}}
 
