@@ -39,7 +39,8 @@ class Starting(CareguardError):
 
 
 _ANTHROPIC_TYPE = {
-    400: "invalid_request_error", 408: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    400: "invalid_request_error", 408: "invalid_request_error", 401: "authentication_error",
+    403: "permission_error",
     404: "not_found_error", 413: "request_too_large", 422: "invalid_request_error",
     429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error",
 }
