@@ -84,3 +84,21 @@ def test_bad_flag_value_is_a_one_line_error() -> None:
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def readme_curl_block() -> str:
+    """The README quick start's curl examples (the sh block after 'With `make run` going')."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    after = text.split("With `make run` going", 1)[1]
+    return after.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_quick_start_curls_work(served: str) -> None:
+    """The README's curl examples, run as written against the served port, show a
+    pseudonymised name and get Samaritans 116 123 to the user."""
+    script = readme_curl_block().replace("http://127.0.0.1:8080", served)
+    assert served in script
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "⟨PERSON_" in proc.stdout and "Margaret Thornbury" not in proc.stdout
+    assert "116 123" in proc.stdout
