@@ -159,6 +159,9 @@ async def _relay(
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
         except httpx.HTTPError:
             tail = relay.fail(UpstreamBadResponse("upstream stream broke off"))
+        except Exception:  # a bug here must not kill the worker; end the stream cleanly
+            log.exception("stream relay failed")
+            tail = []
         if tail:
             yield b"".join(tail)
     finally:
