@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -162,19 +163,22 @@ class _FindingsCache:
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
+        self._lock = threading.Lock()  # used from several worker threads at once
 
     def get(self, text: str, compute: Callable[[str], Any]) -> tuple[Any, ...]:
         if self._size <= 0:
             return tuple(compute(text))
         key = hashlib.blake2b(text.encode(), digest_size=16).digest()
-        hit = self._items.get(key)
-        if hit is not None:
-            self._items.move_to_end(key)
-            return hit
-        found = tuple(compute(text))
-        self._items[key] = found
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        found = tuple(compute(text))  # outside the lock: analysis is the slow part
+        with self._lock:
+            self._items[key] = found
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return found
 
 
