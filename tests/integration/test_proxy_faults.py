@@ -227,3 +227,22 @@ def test_over_the_concurrency_limit_is_503(
         first.join()
     assert resp.status_code == 503
     assert resp.json()["error"]["code"] == "overloaded"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_stream_over_its_total_deadline_ends_with_an_error_event(
+    start_proxy: StartProxy, upstream_server: tuple[ScriptedUpstream, ServerThread],
+    upstream: ScriptedUpstream, api: str,
+) -> None:
+    """An upstream that streams past limits.upstream_total_s is cut off with an error event."""
+    proxy = start_proxy(upstream_server[1].url,
+                        loaded=policy_with(limits={"upstream_total_s": 0.5}))
+    upstream.script.endless = True
+    upstream.script.chunk_delay = 0.02
+    upstream.script.text = "Still talking. "
+    start = time.monotonic()
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": "Talk."}],
+                                             stream=True))
+    assert time.monotonic() - start < 10
+    assert resp.status_code == 200
+    assert "did not answer in time" in resp.text.split("\n\n")[-2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
@@ -102,7 +103,8 @@ async def handle_turn(
             await stack.aclose()
             return Response(rf.finish_json(api, reply), headers=headers,
                             media_type="application/json")
-        return Stream(_relay(resp, relay(rf), stack), headers=headers,
+        deadline = time.monotonic() + limits.upstream_total_s
+        return Stream(_relay(resp, relay(rf), stack, deadline), headers=headers,
                       media_type="text/event-stream", background=BackgroundTask(stack.aclose))
     except Exception as exc:
         await stack.aclose()
@@ -144,9 +146,13 @@ async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[s
 
 
 async def _relay(
-    resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack
+    resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack, deadline: float
 ) -> AsyncIterator[bytes]:
-    """Upstream SSE → client SSE, event by event; closing stops the upstream read."""
+    """Upstream SSE → client SSE, event by event; closing stops the upstream read.
+
+    ``deadline`` (monotonic) bounds the whole stream (``limits.upstream_total_s``); the
+    per-read timeout is httpx's.
+    """
     parser = SSEParser()
     try:
         try:
@@ -154,6 +160,8 @@ async def _relay(
                 out = b"".join(b for ev in parser.feed(chunk) for b in relay.feed(ev))
                 if out:
                     yield out
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("stream over its total deadline")
             tail = [b for ev in parser.close() for b in relay.feed(ev)] + relay.end()
         except httpx.TimeoutException:
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
