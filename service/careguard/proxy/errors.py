@@ -87,8 +87,11 @@ def error_response(
 ) -> Response[Any]:
     observe.note_error(exc)
     status, kind, code, message = error_parts(exc)
+    out = dict(headers or {})
+    if isinstance(exc, UpstreamStatus) and exc.retry_after:
+        out["retry-after"] = exc.retry_after  # a 429/503's back-off reaches the client
     return Response(error_body(api, status, kind, code, message), status_code=status,
-                    headers=dict(headers or {}), media_type="application/json")
+                    headers=out, media_type="application/json")
 
 
 def error_event(api: Api, exc: BaseException) -> dict[str, Any]:

@@ -8,6 +8,7 @@ upstream → :class:`UpstreamStatus` (its status passed through).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ RETURNED_HEADERS = frozenset({
     "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
 })
 _ERROR_TYPE_MAX = 64
+_RETRY_AFTER = re.compile(r"^[0-9A-Za-z ,:]{1,40}$")
 
 
 class UpstreamStatus(UpstreamError):
@@ -47,9 +49,13 @@ class UpstreamStatus(UpstreamError):
 
     kind = "upstream_status"
 
-    def __init__(self, status: int, upstream_type: str | None) -> None:
+    def __init__(
+        self, status: int, upstream_type: str | None, *, retry_after: str | None = None
+    ) -> None:
         self.status = status
         self.upstream_type = upstream_type
+        self.retry_after = retry_after if retry_after and _RETRY_AFTER.match(retry_after) else None
+        """The upstream's ``Retry-After`` (seconds or an HTTP date), passed to the client."""
         super().__init__(f"upstream returned HTTP {status}")
 
 
@@ -121,7 +127,8 @@ class Upstream:
             raise UpstreamBadResponse("upstream answered with something unusable") from None
         try:
             if ok_only and resp.status_code >= 400:
-                raise UpstreamStatus(resp.status_code, await _error_type(resp))
+                raise UpstreamStatus(resp.status_code, await _error_type(resp),
+                                     retry_after=resp.headers.get("retry-after"))
             yield resp
         finally:
             await resp.aclose()
