@@ -27,6 +27,7 @@ _ENV = {
     "policy": "CAREGUARD_POLICY",
     "upstream": "CAREGUARD_UPSTREAM",
     "upstream_key": "CAREGUARD_UPSTREAM_KEY",
+    "keys_file": "CAREGUARD_KEYS_FILE",
 }
 
 
@@ -46,6 +47,8 @@ class ServeSettings:
     """Base URL of the LLM API (``https://api.openai.com``) or ``echo``. Never from a request."""
     upstream_key: str | None = field(default=None, repr=False)
     """Key sent upstream instead of the client's credentials; never echoed or logged."""
+    keys_file: str | None = None
+    """Client API keys (SHA-256 digests, a policy per key); None: no client keys asked."""
 
     def __post_init__(self) -> None:
         if self.upstream != ECHO and not self.upstream.startswith(("http://", "https://")):
@@ -54,6 +57,9 @@ class ServeSettings:
             raise InputError("--port must be between 1 and 65535")
         if self.workers < 1:
             raise InputError("--workers must be at least 1")
+        if self.keys_file and self.upstream != ECHO and not self.upstream_key:
+            # the client's credentials are careguard's key then: never forwarded upstream
+            raise InputError("--keys-file needs --upstream-key (client keys are not forwarded)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServeSettings:
@@ -65,6 +71,7 @@ class ServeSettings:
             policy=env.get(_ENV["policy"]) or None,
             upstream=env.get(_ENV["upstream"]) or ECHO,
             upstream_key=env.get(_ENV["upstream_key"]) or None,
+            keys_file=env.get(_ENV["keys_file"]) or None,
         )
 
     @classmethod
@@ -72,6 +79,7 @@ class ServeSettings:
         return cls(
             host=args.host, port=args.port, workers=args.workers, policy=args.policy,
             upstream=args.upstream, upstream_key=args.upstream_key,
+            keys_file=getattr(args, "keys_file", None),
         )
 
     def to_env(self, env: MutableMapping[str, str]) -> None:
@@ -84,6 +92,8 @@ class ServeSettings:
             env[_ENV["policy"]] = self.policy
         if self.upstream_key:
             env[_ENV["upstream_key"]] = self.upstream_key
+        if self.keys_file:
+            env[_ENV["keys_file"]] = self.keys_file
         env.setdefault(PSEUDONYM_KEY_ENV, secrets.token_hex(32))
 
     def with_upstream(self, upstream: str) -> ServeSettings:
@@ -119,3 +129,6 @@ def add_arguments(p: argparse.ArgumentParser, env: Mapping[str, str] | None = No
                    help="LLM API base URL, or 'echo' [CAREGUARD_UPSTREAM]")
     p.add_argument("--upstream-key", default=dflt("upstream_key", None),
                    help="key sent upstream instead of the client's [CAREGUARD_UPSTREAM_KEY]")
+    p.add_argument("--keys-file", default=dflt("keys_file", None), metavar="FILE",
+                   help="client API keys (SHA-256 digests, optional policy per key) "
+                        "[CAREGUARD_KEYS_FILE]")

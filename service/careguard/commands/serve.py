@@ -17,6 +17,7 @@ from careguard.audit import AUDIT_KEY_ENV, AUDIT_PATH_ENV
 from careguard.logs import uvicorn_log_config
 from careguard.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
 from careguard.policy import load_policy
+from careguard.proxy.auth import ClientKeys
 from careguard.settings import ServeSettings, add_arguments
 
 
@@ -38,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = ServeSettings.from_args(args)
     load_policy(settings.policy)  # a bad policy stops here, with a one-line error
+    if settings.keys_file:  # so does a bad keys file, or a bad policy one of its keys selects
+        for path in ClientKeys.load(settings.keys_file).policies:
+            load_policy(path)
     settings.to_env(os.environ)  # workers (and this process) read the same settings + key
     _observability_env(args, settings.workers)
     uvicorn.run(

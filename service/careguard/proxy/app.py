@@ -25,6 +25,7 @@ from careguard.conversation import Message, messages_from_openai
 from careguard.errors import ShapeError
 from careguard.pipeline import Pipeline, Stages, build_stages
 from careguard.policy import LoadedPolicy, load_policy
+from careguard.proxy.auth import AuthMiddleware, ClientKeys
 from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
 from careguard.proxy.errors import error_response
 from careguard.proxy.observability import metrics_endpoint
@@ -125,6 +126,10 @@ async def _load(state: ProxyState, factory: StagesFactory) -> None:
         if stages.escalation is not None and state.metrics is not None:
             stages.escalation.on_outcome = state.metrics.escalation  # escalation outcomes
         await anyio.to_thread.run_sync(pipeline.warm_up, _WARM_UP, abandon_on_cancel=True)
+        for source, key_loaded in state.key_policies.items():  # policies chosen by client keys
+            key_stages = await anyio.to_thread.run_sync(factory, key_loaded,
+                                                        abandon_on_cancel=True)  # fmt: skip
+            state.key_pipelines[source] = Pipeline(key_stages)
     except Exception as exc:
         state.load_error = exc.__class__.__name__
         log.exception("loading the models failed")
@@ -155,6 +160,11 @@ def create_app(
         upstream = Upstream.build(settings.upstream, limits, key=settings.upstream_key,
                                   transport=transport)
     state = ProxyState(loaded, upstream)
+    middleware: list[Any] = []
+    if settings.keys_file:  # a bad keys file or key policy stops start-up
+        keys = ClientKeys.load(settings.keys_file)
+        state.key_policies = {p: load_policy(p) for p in sorted(keys.policies)}
+        middleware.append(lambda app: AuthMiddleware(app, keys))
     obs = observe.setup(loaded)  # metrics (fresh registry), audit sink from the environment
     state.metrics = obs.metrics
 
@@ -175,7 +185,7 @@ def create_app(
     return Litestar(
         route_handlers=[healthz, readyz, assess, chat_completions, messages, passthrough,
                         metrics_endpoint],
-        middleware=[obs.middleware],
+        middleware=[obs.middleware, *middleware],
         logging_config=None,  # careguard.logs sets up logging (JSON lines, no text)
         lifespan=[lifespan],
         state=State({"careguard": state}),

@@ -16,6 +16,7 @@ from careguard.errors import InputError
 from careguard.logs import request_id_var
 from careguard.pipeline import Pipeline
 from careguard.policy import LoadedPolicy
+from careguard.proxy.auth import key_policy_var
 from careguard.proxy.errors import Overloaded, Starting
 from careguard.proxy.upstream import Upstream
 from careguard.safejson import loads_request
@@ -35,11 +36,16 @@ class ProxyState:
     load_error: str | None = None
     inflight: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    key_policies: dict[str, LoadedPolicy] = field(default_factory=dict)
+    """Policy file → policy, for client keys that select their own (see ``proxy.auth``)."""
+    key_pipelines: dict[str, Pipeline] = field(default_factory=dict)
 
     def ready_pipeline(self) -> Pipeline:
+        """The pipeline for this request: its client key's policy, else the service's."""
         if self.pipeline is None:
             raise Starting("careguard is loading its models")
-        return self.pipeline
+        chosen = key_policy_var.get()
+        return self.pipeline if chosen is None else self.key_pipelines[chosen]
 
     @contextmanager
     def slot(self) -> Iterator[None]:
