@@ -364,6 +364,11 @@ class ReplyFilter:
         self._seen: list[str] = []
         self._stopped = False
 
+    @property
+    def stopped(self) -> bool:
+        """The reply was replaced by a safe one: the rest of the upstream reply is not needed."""
+        return self._stopped or bool(getattr(self._checker, "stopped", False))
+
     def sibling(self) -> ReplyFilter:
         """A fresh filter for another choice of the same reply (OpenAI ``n > 1``)."""
         return ReplyFilter(self.pipeline, self.turn)

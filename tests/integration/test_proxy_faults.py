@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from careguard.output_checks import ReplyChecks
 from careguard.pipeline import Stages
-from careguard.policy import FailureMode, StageSettings
+from careguard.policy import FailureMode, ReplyAction, StageSettings
 from careguard.proxy.app import create_app
 from careguard.settings import ServeSettings
 from tests.integration.conftest import StartProxy, policy_with
@@ -246,3 +247,24 @@ def test_a_stream_over_its_total_deadline_ends_with_an_error_event(
     assert time.monotonic() - start < 10
     assert resp.status_code == 200
     assert "did not answer in time" in resp.text.split("\n\n")[-2]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_replaced_stream_stops_the_upstream_and_ends_properly(
+    start_proxy: StartProxy, stages: Stages,
+    upstream_server: tuple[ScriptedUpstream, ServerThread], upstream: ScriptedUpstream, api: str,
+) -> None:
+    """Under ``action: replace`` an unsafe sentence swaps in the safe reply, careguard stops
+    reading the upstream, and the client's stream still ends in the API's shape."""
+    loaded = policy_with(reply_checks={"action": ReplyAction.REPLACE})
+    replacing = dataclasses.replace(stages, checks=ReplyChecks.from_policy(loaded.policy))
+    proxy = start_proxy(upstream_server[1].url, loaded=loaded, stages_override=replacing)
+    upstream.script.endless = True
+    upstream.script.chunk_delay = 0.01
+    upstream.script.text = "My uncle committed suicide last year. "
+    resp = post(proxy.url, api, request_body(api, [{"role": "user", "content": "Hi."}],
+                                             stream=True))
+    assert upstream.disconnected.wait(timeout=5)
+    assert "committed suicide" not in reply_text(api, resp, stream=True)
+    last = "data: [DONE]" if api == "openai" else '{"type":"message_stop"}'
+    assert resp.text.rstrip().endswith(last)

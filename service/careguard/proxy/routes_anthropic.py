@@ -95,8 +95,22 @@ class AnthropicRelay:
                     encode_json_event(obj, ev.event)]
         return [encode_json_event(obj, ev.event)]
 
+    @property
+    def stopped(self) -> bool:
+        return self._rf.stopped
+
     def end(self) -> list[bytes]:
         return [*self._close_open_blocks(), *self._note_block()]
+
+    def finish(self) -> list[bytes]:
+        """Close a stream cut short by careguard: blocks, note, message_delta/stop."""
+        return [
+            *self.end(),
+            encode_json_event({"type": "message_delta",
+                               "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                               "usage": {"output_tokens": 0}}, "message_delta"),
+            encode_json_event({"type": "message_stop"}, "message_stop"),
+        ]
 
     def fail(self, exc: CareguardError) -> list[bytes]:
         return [*self.end(), encode_json_event(error_event("anthropic", exc), "error")]

@@ -95,6 +95,20 @@ class OpenAIRelay:
             out.append(encode_json_event({**obj, "choices": [choice]}))
         return out
 
+    @property
+    def stopped(self) -> bool:
+        return any(f.stopped for f in self._filters.values())
+
+    def finish(self) -> list[bytes]:
+        """Close a stream cut short by careguard: tails, a finish chunk each, ``[DONE]``."""
+        indexes = sorted(self._filters)
+        out = self.end()
+        for i in indexes:
+            choice = {"index": i, "delta": {}, "finish_reason": "stop"}
+            out.append(encode_json_event({**self._base, "choices": [choice]}))
+        out.append(encode_event("[DONE]"))
+        return out
+
     def end(self) -> list[bytes]:
         if self._done:
             return []

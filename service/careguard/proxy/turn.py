@@ -44,8 +44,11 @@ log = logging.getLogger("careguard.proxy")
 class StreamRelay(Protocol):
     """Rewrites one API's SSE events through a :class:`ReplyFilter`."""
 
+    @property
+    def stopped(self) -> bool: ...
     def feed(self, ev: SSEEvent) -> list[bytes]: ...
     def end(self) -> list[bytes]: ...
+    def finish(self) -> list[bytes]: ...
     def fail(self, exc: CareguardError) -> list[bytes]: ...
 
 
@@ -156,13 +159,18 @@ async def _relay(
     parser = SSEParser()
     try:
         try:
+            tail: list[bytes] | None = None
             async for chunk in resp.aiter_bytes():
                 out = b"".join(b for ev in parser.feed(chunk) for b in relay.feed(ev))
                 if out:
                     yield out
+                if relay.stopped:  # the reply was replaced: stop reading, close properly
+                    tail = relay.finish()
+                    break
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("stream over its total deadline")
-            tail = [b for ev in parser.close() for b in relay.feed(ev)] + relay.end()
+            if tail is None:
+                tail = [b for ev in parser.close() for b in relay.feed(ev)] + relay.end()
         except httpx.TimeoutException:
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
         except httpx.HTTPError:
