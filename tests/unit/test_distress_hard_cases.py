@@ -99,6 +99,8 @@ CASES = [
     # ordinary sadness, nothing
     ("ordinary sadness", _user("I feel so down today, nothing is going right"), {L, M}, "self"),
     ("neutral", _user("What's the weather like tomorrow in Paris?"), {N}, "unclear"),
+    ("goodbye after a chat", _user("I had a rough week at work", "ok thanks, bye"), {N, L}, None),
+    ("bye alone", _user("bye"), {N}, "unclear"),
 ]
 
 

@@ -63,6 +63,16 @@ def test_rule_flags(text: str, flags: set[str]) -> None:
     assert _on(text) == flags
 
 
+@pytest.mark.parametrize(
+    ("text", "pleasantry"),
+    [("bye", True), ("Ok thanks, bye!", True), ("Take care and bye", True),
+     ("goodbye forever", False), ("thank you so much", True), ("thanks, I want to die", False)],
+)  # fmt: skip
+def test_pleasantry(text: str, pleasantry: bool) -> None:
+    """Messages that are only greetings, thanks or goodbyes are recognised as such."""
+    assert find(normalize(text)).pleasantry is pleasantry
+
+
 def test_long_message_is_fast_enough() -> None:
     """A 100,000-character message is handled (no catastrophic backtracking)."""
     text = ("I am not sure what to say about all this " * 2500)[:100_000]

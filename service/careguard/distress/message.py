@@ -13,8 +13,11 @@ How the signals combine:
 3. When the only suicidal language is negated, idiomatic, past or fictional, a model
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
    best level (``rule:negation`` ... ).
-4. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
-5. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
+4. The model alone may not call a message of fewer than four words ``high`` ("bye" after a
+   chat reads like a farewell note to it), and greetings/thanks/goodbyes alone are
+   ``none`` (``rule:short``, ``rule:pleasantry``).
+5. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
+6. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
    with explicit intent, a plan or means).
 """
@@ -87,6 +90,16 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
             adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY
             rank = int(np.argmax(adjusted))
             score = _at_or_above(proba, rank)
+    rule_backed = f.live_self or f.live_other or f.self_harm or f.attempt
+    if rank >= Level.HIGH.rank and not rule_backed and (f.short or f.pleasantry):
+        adjusted = np.log(np.maximum(proba[:3], 1e-12)) + model.offsets[:3]
+        rank = int(np.argmax(adjusted))  # "bye" is not a farewell note
+        signals.append(Signal("rule:short", Level.from_rank(rank)))
+        score = _at_or_above(proba, rank)
+    if f.pleasantry and not rule_backed and not f.any_mention:
+        rank = Level.NONE.rank
+        signals.append(Signal("rule:pleasantry", Level.NONE))
+        score = _at_or_above(proba, rank)
     if f.positive_idiom and rank == Level.LOW.rank and not (f.any_mention or f.self_harm):
         rank = Level.NONE.rank  # "dying laughing": the model reads the word, not the joy
         score = _at_or_above(proba, rank)

@@ -69,6 +69,15 @@ _POSITIVE_IDIOM = re.compile(
     r"|i'?m dead (?:lol|lmao|haha|😂|💀)|dead 💀|dead (?:lol|lmao|haha)|i'?m crying laughing)\b",
     _F,
 )
+_PLEASANTRY = re.compile(
+    r"^[\W_]*(?:(?:and |& )?(?:ok(?:ay)?|k|alright|sure|yes|yeah|no|nope|thanks?(?: you)?"
+    r"(?: so much| a lot)?|ty|thx|bye(?: bye)?|good ?bye|good ?night|night|take care"
+    r"|see (?:you|ya)(?: later)?|cya"
+    r"|talk (?:to you )?(?:later|soon)|have a (?:good|nice|great) (?:day|night|evening|one)"
+    r"|you too|same to you|hi|hello|hey|good (?:morning|evening|afternoon)|cheers|will do"
+    r"|sounds good|got it|i see|cool|great|nice)(?:[\W_]+|$)){1,6}$",
+    _F,
+)
 _EFFORT = re.compile(
     r"\b(?:try|trying|tried|hard|struggling|fighting|doing my best)(?: so| really)?"
     r" (?:not to|to not)[ ]*$",
@@ -205,6 +214,10 @@ class RuleFindings:
     past: bool = False
     fiction: bool = False
     self_harm: bool = False
+    pleasantry: bool = False
+    """The whole message is greetings/thanks/goodbyes ("ok thanks, bye")."""
+    short: bool = False
+    """Fewer than four words: too little for the learned model alone to call a crisis."""
     imminence_anywhere: bool = False
     """An imminence marker somewhere, even far from suicidal language ("I bought a rope"):
     what the trajectory needs after an earlier disclosure."""
@@ -326,6 +339,8 @@ def find(text: str) -> RuleFindings:
                 )
             elif near:
                 flags[name] = True
+    flags["pleasantry"] = len(text) < 120 and bool(_PLEASANTRY.match(text))
+    flags["short"] = len(text.split()) < 4
     flags["first_person"] = bool(_SELF_SUBJECT.search(text))
     flags["third_person"] = bool(_OTHER_WORDS.search(text))
     if recovered and not flags.get("live_self"):
