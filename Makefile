@@ -44,5 +44,9 @@ resources: install
 bench: install
 	$(BIN)/python -m benchmarks
 
+# careguard serve --workers 2 under mixed traffic; SOAK_SECONDS (default 600), SOAK_CONCURRENCY (8)
+soak: install
+	$(BIN)/python -m benchmarks.soak
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
