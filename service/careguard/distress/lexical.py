@@ -22,8 +22,9 @@ from careguard.distress.model import CLASSES, Array, softmax
 __all__ = ["BUCKETS", "SparseRows", "fit_lexical", "hashed", "lexical_logits"]
 
 BUCKETS = 1 << 16
-_TOKEN = re.compile(r"[a-z0-9']+")
-"""Words only: punctuation mostly tells the sources apart (the Twitter set has none)."""
+_TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+"""Words and single punctuation marks (dev selected this over words only, though
+punctuation partly tells the sources apart: the Twitter set has none)."""
 
 
 class SparseRows:
