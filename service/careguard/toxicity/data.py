@@ -26,7 +26,12 @@ __all__ = [
     "read_davidson",
     "read_distress",
     "read_hatexplain",
+    "read_negatives",
 ]
+
+NEGATIVE_SOURCES = ("goemotions", "counsel_chat")
+"""Permissively licensed sources of ordinary, non-abusive text in ``distress/train.jsonl``:
+GoEmotions (Apache-2.0) Reddit comments, sad ones included, and Counsel Chat (MIT) questions."""
 
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+")
@@ -105,4 +110,15 @@ def read_distress(
             if rec["unit"] != "post" or rec["level"] not in levels:
                 continue
             texts.extend(m["content"] for m in rec["messages"] if m["role"] == "user")
+    return texts
+
+
+def read_negatives(path: Path, sources: tuple[str, ...] = NEGATIVE_SOURCES) -> list[str]:
+    """User texts of the given sources, in file order (extra non-toxic training examples)."""
+    texts: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["source"] in sources:
+                texts.append(rec["messages"][0]["content"])
     return texts

@@ -44,6 +44,11 @@ class Prefix:
     def item(self, i: int) -> npt.NDArray[np.float16]:
         return self.states[self.offsets[i] : self.offsets[i + 1]]
 
+    def concat(self, other: Prefix) -> Prefix:
+        """This prefix followed by ``other``."""
+        offsets = np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]])
+        return Prefix(np.concatenate([self.states, other.states]), offsets)
+
 
 def _cache_key(texts: list[str], base: Path, max_tokens: int) -> str:
     h = hashlib.sha256()

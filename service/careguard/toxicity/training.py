@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from careguard.toxicity.data import LabelledText, read_davidson
+from careguard.toxicity.data import LabelledText, read_davidson, read_negatives
 from careguard.toxicity.features import TRAIN_MAX_TOKENS, Prefix, base_model_dir, encode_prefix
 from careguard.toxicity.metrics import roc_auc
 
@@ -69,6 +69,7 @@ def train_compact(
     cache_dir: Path,
     settings: TrainSettings = TrainSettings(),
     log: Callable[[str], None] = print,
+    negatives: Path | None = None,
 ) -> dict[str, Any]:
     """Train, write ``head.safetensors`` + ``compact.json`` into ``out_dir``; return a report."""
     import torch
@@ -81,6 +82,13 @@ def train_compact(
     rows: list[LabelledText] = read_davidson(davidson)
     log(f"davidson: {len(rows)} texts")
     prefix = encode_prefix([r.text for r in rows], cache_dir, log=log)
+    n_negatives = 0
+    if negatives is not None:
+        extra = read_negatives(negatives)
+        n_negatives = len(extra)
+        log(f"non-toxic extra texts: {n_negatives}")
+        prefix = prefix.concat(encode_prefix(extra, cache_dir, log=log))
+        rows += [LabelledText(t, 0.0, 0.0) for t in extra]
     targets = torch.tensor([[r.toxicity, r.identity_attack] for r in rows], dtype=torch.float32)
     train_idx, dev_idx = _split(len(rows), settings.dev_share, settings.seed)
 
@@ -167,7 +175,12 @@ def train_compact(
         "trained_prefixes": list(TRAINED_PREFIXES),
         "max_tokens": 256,
         "train_max_tokens": TRAIN_MAX_TOKENS,
-        "training_data": "Davidson et al. 2017 labeled_data.csv (MIT), soft labels",
+        "training_data": "Davidson et al. 2017 labeled_data.csv (MIT), soft labels"
+        + (
+            f"; {n_negatives} non-toxic texts: GoEmotions (Apache-2.0), Counsel Chat (MIT)"
+            if negatives is not None
+            else ""
+        ),
         "settings": settings.__dict__,
         "train_rows": len(train_idx),
         "dev_rows": len(dev_idx),
