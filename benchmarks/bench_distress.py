@@ -33,10 +33,10 @@ _FOLLOW = [
 _REPLY = "That sounds like a lot to carry. What has helped you a little, even on hard days?"
 
 
-def _turn(i: int) -> str:
+def _turn(i: int, tag: str = "day") -> str:
     """A unique 1-3 sentence user turn (unique, so it is never a cache hit)."""
     sentences = 1 + i % 3
-    parts = [f"{_OPENERS[i % len(_OPENERS)]} (day {i})."]
+    parts = [f"{_OPENERS[i % len(_OPENERS)]} ({tag} {i})."]
     parts += [_FOLLOW[(i + k) % len(_FOLLOW)] for k in range(sentences - 1)]
     return " ".join(parts)
 
@@ -48,8 +48,16 @@ def _conversation(user_turns: list[str]) -> list[Message]:
     return out[:-1]
 
 
+def _settle() -> None:
+    """Pause before each timed call, so that no measurement starts right after a burst of
+    preparatory work (on a shared, niced machine the scheduler then penalises the next
+    few milliseconds, which would bias turn 50 against turn 1)."""
+    time.sleep(0.05)
+
+
 def _ms(assessor: Assessor, conv: list[Message]) -> float:
     """Milliseconds to assess ``conv`` once."""
+    _settle()
     start = time.perf_counter()
     assessor.assess(conv)
     return (time.perf_counter() - start) * 1000
@@ -75,10 +83,11 @@ def main() -> None:
     # B: turn 1 versus turn 50, the history cached each time.
     first, fiftieth = [], []
     for _ in range(30):
-        first.append(_ms(assessor, _conversation([_turn(next(counter))])))
+        k = next(counter)  # the same new turn shape for both, only the tag differs
+        first.append(_ms(assessor, _conversation([_turn(k, "eve")])))
         history = [_turn(next(counter)) for _ in range(49)]
         assessor.assess(_conversation(history))
-        fiftieth.append(_ms(assessor, _conversation([*history, _turn(next(counter))])))
+        fiftieth.append(_ms(assessor, _conversation([*history, _turn(k, "dusk")])))
     m1, m50 = statistics.median(first), statistics.median(fiftieth)
     print(
         f"turn 1: median {m1:.2f} ms; turn 50 (history cached): median {m50:.2f} ms; "
@@ -89,6 +98,7 @@ def main() -> None:
     embed_only = []
     for _ in range(30):
         text = _turn(next(counter))
+        _settle()
         start = time.perf_counter()
         assessor.embedder.embed([text])
         embed_only.append((time.perf_counter() - start) * 1000)
