@@ -50,6 +50,8 @@ def _on(text: str) -> set[str]:
             {"live_self", "means", "plan"},
         ),
         ("I'm going to kill myself tonight", {"live_self", "plan", "time_frame"}),
+        ("I want to end my life tonight", {"live_self", "time_frame"}),
+        ("I want to die right now", {"live_self"}),
         ("He told me he thought of suicide", {"live_other"}),
         ("she'd be better off dead, she says", {"live_other"}),
         ("i don t want to die", {"negated"}),

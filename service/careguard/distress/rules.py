@@ -182,6 +182,13 @@ _RECENT = re.compile(
     r"|just|an hour ago|again|now)\b",
     _F,
 )
+_SCHEDULED = re.compile(
+    r"\b(?:tonight|tomorrow|this (?:weekend|evening)|in (?:an|a few|\d+) (?:hours?|minutes?)"
+    r"|when (?:everyone|they|my \w+) (?:is |are )?(?:asleep|sleeps?|leaves?|gone)"
+    r"|before (?:morning|sunrise|dawn))\b",
+    _F,
+)
+"""A time frame specific enough on its own; "today"/"right now" also need intent words."""
 _INTENT = re.compile(
     r"\b(?:going to|gonna|will|i'?ll|plan(?:ning|ned)?|decided|ready to|about to"
     r"|is the night|it ends)\b",
@@ -334,9 +341,9 @@ def find(text: str) -> RuleFindings:
             if name in ("preparation", "attempt"):
                 flags[name] = True  # specific on their own
             elif name == "time_frame":
-                flags[name] = flags.get(name, False) or (
-                    risky[i] and bool(_INTENT.search(sentences[i]))
-                )
+                s = sentences[i]
+                dated = bool(_SCHEDULED.search(s)) or bool(_INTENT.search(s))
+                flags[name] = flags.get(name, False) or (risky[i] and dated)
             elif near:
                 flags[name] = True
     flags["pleasantry"] = len(text) < 120 and bool(_PLEASANTRY.match(text))
