@@ -154,14 +154,18 @@ async def _relay(
     """Upstream SSE → client SSE, event by event; closing stops the upstream read.
 
     ``deadline`` (monotonic) bounds the whole stream (``limits.upstream_total_s``); the
-    per-read timeout is httpx's.
+    per-read timeout is httpx's. A stream that ends without its API's final event
+    (``[DONE]`` / ``message_stop``) broke off, even when the connection closed cleanly.
     """
     parser = SSEParser()
+    finished = False
     try:
         try:
             tail: list[bytes] | None = None
             async for chunk in resp.aiter_bytes():
-                out = b"".join(b for ev in parser.feed(chunk) for b in relay.feed(ev))
+                events = parser.feed(chunk)
+                finished = finished or any(_is_final(ev) for ev in events)
+                out = b"".join(b for ev in events for b in relay.feed(ev))
                 if out:
                     yield out
                 if relay.stopped:  # the reply was replaced: stop reading, close properly
@@ -170,11 +174,16 @@ async def _relay(
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("stream over its total deadline")
             if tail is None:
-                tail = [b for ev in parser.close() for b in relay.feed(ev)] + relay.end()
+                events = parser.close()
+                finished = finished or any(_is_final(ev) for ev in events)
+                tail = [b for ev in events for b in relay.feed(ev)]
+                if not finished:
+                    raise httpx.RemoteProtocolError("upstream stream ended early")
+                tail += relay.end()
         except httpx.TimeoutException:
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
         except httpx.HTTPError:
-            tail = relay.fail(UpstreamBadResponse("upstream stream broke off"))
+            tail = (tail or []) + relay.fail(UpstreamBadResponse("upstream stream broke off"))
         except Exception:  # a bug here must not kill the worker; end the stream cleanly
             log.exception("stream relay failed")
             tail = []
@@ -182,6 +191,11 @@ async def _relay(
             yield b"".join(tail)
     finally:
         await stack.aclose()
+
+
+def _is_final(ev: SSEEvent) -> bool:
+    """The last event of an OpenAI (``[DONE]``) or Anthropic (``message_stop``) stream."""
+    return ev.data.strip() == "[DONE]" or ev.event == "message_stop"
 
 
 def direct_response(
