@@ -430,3 +430,39 @@ def test_a_crisis_stream_that_breaks_off_still_carries_the_resources(
     resp = post(guarded, api, CRISIS, stream=True, country="GB")
     assert resp.status_code == 200
     assert SAMARITANS in reply_text(api, resp, stream=True)
+
+
+# ---------------------------------------------------------------- oversized replies
+
+
+def test_a_whole_reply_over_max_reply_bytes_is_502(
+    start_proxy: StartProxy, fault: FaultUpstream
+) -> None:
+    """A non-streamed reply larger than limits.max_reply_bytes is refused with a 502."""
+    server = start_proxy(fault.url, loaded=policy_with(limits={"max_reply_bytes": 2000}))
+    fault.behaviour = send_bytes(response(200, whole("openai", "x" * 5000)))
+    resp = post(server, "openai")
+    assert resp.status_code == 502
+    assert resp.json()["error"]["code"] == "upstream_bad_response"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_streamed_event_that_never_ends_is_cut_off(
+    start_proxy: StartProxy, fault: FaultUpstream, api: str
+) -> None:
+    """An upstream that streams bytes without ever ending the event is cut off once the
+    event passes limits.max_reply_bytes, with an error event to the client."""
+    server = start_proxy(fault.url, loaded=policy_with(limits={"max_reply_bytes": 2000}))
+
+    async def endless_event(w: Writer) -> None:
+        w.write(sse_head() + b"data: ")
+        for _ in range(1000):
+            w.write(b"x" * 100)
+            await w.drain()
+            await asyncio.sleep(0.001)
+
+    fault.behaviour = endless_event
+    resp = post(server, api, stream=True)
+    assert resp.status_code == 200
+    assert resp.text.rstrip().endswith("}")  # the error event's JSON closes the stream
+    assert "could not be reached or failed" in resp.text.split("\n\n")[-2]

@@ -12,7 +12,7 @@ from typing import Any
 
 from careguard.safejson import loads_untrusted
 
-__all__ = ["SSEEvent", "SSEParser", "encode_event", "encode_json_event"]
+__all__ = ["EventTooLarge", "SSEEvent", "SSEParser", "encode_event", "encode_json_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +28,17 @@ class SSEEvent:
             return None
 
 
-class SSEParser:
-    """Feed raw bytes, get complete events."""
+class EventTooLarge(ValueError):
+    """An event grew past the parser's ``max_event_bytes`` without ending."""
 
-    def __init__(self) -> None:
+
+class SSEParser:
+    """Feed raw bytes, get complete events; an event over ``max_event_bytes`` raises
+    :class:`EventTooLarge` (an upstream that never sends a blank line cannot fill memory)."""
+
+    def __init__(self, max_event_bytes: int | None = None) -> None:
         self._buf = b""
+        self._max = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         self._buf += chunk.replace(b"\r\n", b"\n")
@@ -40,6 +46,8 @@ class SSEParser:
         while True:
             end = self._buf.find(b"\n\n")
             if end < 0:
+                if self._max is not None and len(self._buf) > self._max:
+                    raise EventTooLarge(f"event over {self._max} bytes")
                 return events
             raw, self._buf = self._buf[:end], self._buf[end + 2 :]
             ev = _parse(raw.decode("utf-8", errors="replace"))

@@ -32,7 +32,7 @@ from careguard.pipeline import Pipeline, ReplyFilter, Turn, TurnContext
 from careguard.policy import LimitsPolicy
 from careguard.proxy.errors import error_response
 from careguard.proxy.shapes import reply_events, whole_reply
-from careguard.proxy.sse import SSEEvent, SSEParser
+from careguard.proxy.sse import EventTooLarge, SSEEvent, SSEParser
 from careguard.proxy.state import ProxyState, careguard_headers, new_request_id, read_json
 from careguard.safejson import loads_untrusted
 
@@ -107,7 +107,8 @@ async def handle_turn(
             return Response(rf.finish_json(api, reply), headers=headers,
                             media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
-        return Stream(_relay(resp, relay(rf), stack, deadline), headers=headers,
+        return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes),
+                      headers=headers,
                       media_type="text/event-stream", background=BackgroundTask(stack.aclose))
     except Exception as exc:
         await stack.aclose()
@@ -132,9 +133,14 @@ async def _forward(
 
 
 async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[str, Any]:
+    buf = bytearray()
     try:
         with anyio.fail_after(limits.upstream_total_s):
-            raw = await resp.aread()
+            async for chunk in resp.aiter_bytes():
+                buf += chunk
+                if len(buf) > limits.max_reply_bytes:
+                    raise UpstreamBadResponse("upstream reply over limits.max_reply_bytes")
+        raw = bytes(buf)
     except (TimeoutError, httpx.TimeoutException):
         raise UpstreamTimeout("upstream did not answer in time") from None
     except httpx.HTTPError:
@@ -149,7 +155,8 @@ async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[s
 
 
 async def _relay(
-    resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack, deadline: float
+    resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack, deadline: float,
+    max_event: int | None = None,
 ) -> AsyncIterator[bytes]:
     """Upstream SSE → client SSE, event by event; closing stops the upstream read.
 
@@ -157,7 +164,7 @@ async def _relay(
     per-read timeout is httpx's. A stream that ends without its API's final event
     (``[DONE]`` / ``message_stop``) broke off, even when the connection closed cleanly.
     """
-    parser = SSEParser()
+    parser = SSEParser(max_event)
     finished = False
     try:
         try:
@@ -182,6 +189,8 @@ async def _relay(
                 tail += relay.end()
         except httpx.TimeoutException:
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
+        except EventTooLarge:
+            tail = relay.fail(UpstreamBadResponse("upstream event over limits.max_reply_bytes"))
         except httpx.HTTPError:
             tail = (tail or []) + relay.fail(UpstreamBadResponse("upstream stream broke off"))
         except Exception:  # a bug here must not kill the worker; end the stream cleanly
