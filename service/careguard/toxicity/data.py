@@ -23,10 +23,12 @@ from pathlib import Path
 __all__ = [
     "LabelledText",
     "clean_tweet",
+    "profanity_words",
     "read_davidson",
     "read_distress",
     "read_hatexplain",
     "read_negatives",
+    "usable_negative",
 ]
 
 NEGATIVE_SOURCES = ("goemotions", "counsel_chat")
@@ -113,8 +115,34 @@ def read_distress(
     return texts
 
 
+_INSULTS = frozenset(
+    [
+        "idiot",
+        "idiots",
+        "idiotic",
+        "stupid",
+        "moron",
+        "morons",
+        "dumb",
+        "dumbass",
+        "loser",
+        "losers",
+        "pathetic",
+        "worthless",
+        "scum",
+        "trash",
+        "garbage",
+        "stfu",
+        "shut",
+        "retard",
+        "retarded",
+    ]
+)
+_WORD = re.compile(r"[a-z]+")
+
+
 def read_negatives(path: Path, sources: tuple[str, ...] = NEGATIVE_SOURCES) -> list[str]:
-    """User texts of the given sources, in file order (extra non-toxic training examples)."""
+    """User texts of ``sources`` in file order (extra non-toxic training examples)."""
     texts: list[str] = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -122,3 +150,20 @@ def read_negatives(path: Path, sources: tuple[str, ...] = NEGATIVE_SOURCES) -> l
             if rec["source"] in sources:
                 texts.append(rec["messages"][0]["content"])
     return texts
+
+
+def usable_negative(text: str, exclude: frozenset[str]) -> bool:
+    """Whether ``text`` may serve as a non-toxic example: no listed word and no insult word.
+
+    Reddit comments use profanity and insults freely; as "non-toxic" examples they would teach
+    the model that "you are a fucking idiot" is harmless.
+    """
+    return not (exclude | _INSULTS).intersection(_WORD.findall(text.lower()))
+
+
+def profanity_words() -> frozenset[str]:
+    """The word list of ``careguard/data/toxicity/profanity-baseline.txt``."""
+    from careguard.toxicity.assemble import compact_data_dir
+
+    text = (compact_data_dir() / "profanity-baseline.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))

@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from careguard.toxicity.assemble import compact_data_dir
-from careguard.toxicity.data import read_distress, read_hatexplain
+from careguard.toxicity.data import profanity_words, read_distress, read_hatexplain
 from careguard.toxicity.metrics import positive_rate, precision_threshold, roc_auc
 from careguard.toxicity.scorer import ToxicityScorer
 from careguard.toxicity.uses import classify_user_turn
@@ -28,14 +27,9 @@ __all__ = ["evaluate", "word_list_scores"]
 _WORD = re.compile(r"[a-z]+")
 
 
-def _word_list() -> frozenset[str]:
-    text = (compact_data_dir() / "profanity-baseline.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
 def word_list_scores(texts: list[str]) -> list[float]:
     """Baseline: how many listed words each text contains."""
-    words = _word_list()
+    words = profanity_words()
     return [float(sum(1 for w in _WORD.findall(t.lower()) if w in words)) for t in texts]
 
 

@@ -44,6 +44,12 @@ class Prefix:
     def item(self, i: int) -> npt.NDArray[np.float16]:
         return self.states[self.offsets[i] : self.offsets[i + 1]]
 
+    def subset(self, idx: list[int]) -> Prefix:
+        """Only the items at ``idx``, in that order."""
+        parts = [self.item(i) for i in idx]
+        lengths = np.array([0] + [len(p) for p in parts], dtype=np.int64)
+        return Prefix(np.concatenate(parts), np.cumsum(lengths))
+
     def concat(self, other: Prefix) -> Prefix:
         """This prefix followed by ``other``."""
         offsets = np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]])

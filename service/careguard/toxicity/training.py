@@ -20,7 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from careguard.toxicity.data import LabelledText, read_davidson, read_negatives
+from careguard.toxicity.data import (
+    LabelledText,
+    profanity_words,
+    read_davidson,
+    read_negatives,
+    usable_negative,
+)
 from careguard.toxicity.features import TRAIN_MAX_TOKENS, Prefix, base_model_dir, encode_prefix
 from careguard.toxicity.metrics import roc_auc
 
@@ -85,10 +91,12 @@ def train_compact(
     n_negatives = 0
     if negatives is not None:
         extra = read_negatives(negatives)
-        n_negatives = len(extra)
-        log(f"non-toxic extra texts: {n_negatives}")
-        prefix = prefix.concat(encode_prefix(extra, cache_dir, log=log))
-        rows += [LabelledText(t, 0.0, 0.0) for t in extra]
+        words = profanity_words()
+        keep = [i for i, t in enumerate(extra) if usable_negative(t, words)]
+        n_negatives = len(keep)
+        log(f"non-toxic extra texts: {n_negatives} of {len(extra)}")
+        prefix = prefix.concat(encode_prefix(extra, cache_dir, log=log).subset(keep))
+        rows += [LabelledText(extra[i], 0.0, 0.0) for i in keep]
     targets = torch.tensor([[r.toxicity, r.identity_attack] for r in rows], dtype=torch.float32)
     train_idx, dev_idx = _split(len(rows), settings.dev_share, settings.seed)
 
