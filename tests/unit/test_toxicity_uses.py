@@ -47,3 +47,11 @@ def test_spans_are_offsets_into_the_text() -> None:
     text = "Honestly? I hate myself today."
     ((start, end),) = self_directed_spans(text)
     assert text[start:end] == "I hate myself"
+
+
+def test_a_chain_of_self_insults_is_one_span() -> None:
+    """Chained self-insults are covered whole, so no insult is left over to read as abuse."""
+    text = "I'm a worthless fucking piece of shit and a failure."
+    assert [text[a:b] for a, b in self_directed_spans(text)] == [
+        "I'm a worthless fucking piece of shit and a failure"
+    ]

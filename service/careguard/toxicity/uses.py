@@ -34,7 +34,7 @@ _SELF_HOSTILITY = re.compile(
         (?:myself|me|my\s+(?:self|life|body|face|existence))\b
     | \b(?:i\s+am|i'?m|im|i\s+feel\s+like|i\s+feel|i'?ve\s+always\s+been|i\s+was)\s+
         (?:(?:such|so|just|a|an|the|fucking|total|complete|utter|absolute|really|nothing\s+but)\s+)*
-        (?:{_NEG})\b
+        (?:{_NEG})(?:\s+(?:and\s+|a\s+|an\s+|such\s+|fucking\s+)*(?:{_NEG}))*\b
     | \b(?:what(?:'?s|\s+is)\s+wrong\s+with\s+me|i\s+deserve\s+to\s+(?:die|suffer|be\s+alone)
         |i\s+(?:ruin|screw\s+up|fuck\s+up|mess\s+up)\s+everything
         |(?:kill|hurt|punish)\s+myself|i\s+should(?:n'?t)?\s+(?:just\s+)?(?:die|exist|be\s+alive))\b
