@@ -342,12 +342,18 @@ def test_a_fake_guidance_block_stays_in_the_user_turn(
 
 def stalled_request(port: int, head: bytes, first: bytes, wait: float) -> bytes:
     """Send the head and part of a body, then nothing; return what the server answers."""
+    answer = b""
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
         sock.sendall(head + first)
         try:
-            return sock.recv(4096)
+            while not answer.endswith(b"}"):  # the head and the JSON body may come apart
+                more = sock.recv(4096)
+                if not more:
+                    break
+                answer += more
         except TimeoutError:
-            return b""
+            pass
+    return answer
 
 
 @pytest.mark.parametrize(

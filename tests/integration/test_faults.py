@@ -47,9 +47,20 @@ class FaultUpstream:
         self.port: int = self.server.sockets[0].getsockname()[1]
 
     def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
+        """Stop serving, cancel every connection's task, then stop and close the loop (no
+        transport is left for the garbage collector to close on a dead loop)."""
+
+        async def shutdown() -> None:
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
 
     @property
     def url(self) -> str:
