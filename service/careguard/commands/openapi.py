@@ -85,10 +85,11 @@ _ANTHROPIC_ERROR = {
 }  # fmt: skip
 _ERRORS = {
     "400": "Malformed request (not JSON, not UTF-8, nested too deep, unpaired surrogates)",
+    "401": "No or unknown client API key (only when serve has --keys-file)",
     "408": "The request body did not arrive within limits.request_read_s",
     "413": "Body, message count or message length over the policy's limits",
     "422": "Valid JSON of the wrong shape (the message names the field)",
-    "502": "The configured upstream failed or answered with something unusable",
+    "502": "The configured upstream failed, or answered with something unusable or too large",
     "503": "Models still loading, a safety stage could not run (fail closed), or overloaded",
     "504": "The upstream did not answer in time",
 }
