@@ -10,6 +10,7 @@ personal data in any log line, and /healthz still answers afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -22,8 +23,10 @@ from typing import Any
 import httpx
 import pytest
 
+from careguard import CareGuardMiddleware, Guard
 from careguard.interventions import BLOCK_END, BLOCK_START
 from careguard.logs import configure_logging
+from careguard.pipeline import Stages
 from tests.integration.conftest import StartProxy, policy_with
 from tests.integration.harness import (
     Script,
@@ -392,3 +395,47 @@ def test_a_stalled_client_does_not_block_others(
         resp = send(proxy.url, "anthropic", body={"model": "m", "max_tokens": 5, "messages": [
             {"role": "user", "content": PERSON_TEXT}]})  # fmt: skip
         assert resp.status_code == 200
+
+
+async def _echo_app(scope: Any, receive: Any, send: Any) -> None:
+    """A bare ASGI chatbot: answers every request with an OpenAI reply."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
+                                                            "content": "Hi."}}]}).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [(b'{"messages": [{"role": "user", "content": "\\ud800"}]}', 400),
+     (b'{"messages": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400)],
+    ids=["lone-surrogate", "nested-5000"],
+)
+def test_the_asgi_middleware_refuses_the_same_bodies(
+    stages: Stages, raw: bytes, status: int
+) -> None:
+    """CareGuardMiddleware gives the same 400s as the proxy (they were 500s there too)."""
+    guard = Guard(stages.loaded, assessor=stages.assessor, redactor=stages.redactor,
+                  stages=stages)  # fmt: skip
+    with ServerThread(CareGuardMiddleware(_echo_app, guard=guard)) as server:
+        resp = send(server.url, "openai", raw=raw)
+    check_answer("openai", resp, status, "invalid_request")
+
+
+def test_the_asgi_middleware_answers_a_stalled_body_with_408(stages: Stages) -> None:
+    """Behind CareGuardMiddleware too, a body that stalls gets 408 after request_read_s."""
+    loaded = policy_with(limits={"request_read_s": 0.5})
+    guard = Guard(loaded, assessor=stages.assessor, redactor=stages.redactor,
+                  stages=dataclasses.replace(stages, loaded=loaded))  # fmt: skip
+    with ServerThread(CareGuardMiddleware(_echo_app, guard=guard)) as server:
+        answer = stalled_request(server.port, b"POST /v1/chat/completions HTTP/1.1\r\n"
+                                 b"Host: x\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 300\r\n\r\n", b'{"messages": [', wait=10)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b'"request_timeout"' in answer

@@ -26,12 +26,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+import anyio
+
 from careguard.adapters import Api
 from careguard.asgi.responder import Headers, Responder, StreamRelay
 from careguard.asgi.routes import DEFAULT_ROUTES, Route
 from careguard.asgi.state import STATE_KEY, CareGuardState
 from careguard.errors import CareguardError, InputError, StageError
 from careguard.pipeline import Pipeline, ReplyFilter, Stages, Turn, TurnContext
+from careguard.policy import LimitsPolicy
 from careguard.safejson import loads_request, loads_untrusted
 
 __all__ = ["CareGuardMiddleware"]
@@ -147,7 +150,7 @@ class CareGuardMiddleware:
         headers: Headers = [(b"x-careguard-request-id", rid.encode())]
         pipeline = self.pipeline
         try:
-            raw = await _read_body(receive, pipeline.policy.limits.max_body_bytes)
+            raw = await _read_body_in_time(receive, pipeline.policy.limits)
             body = _parse_json(raw)
             ex = route.exchange(body)
             _check_limits(ex.slots, len(ex.messages), pipeline)
@@ -255,6 +258,13 @@ def _parses(raw: bytes) -> bool:
     return True
 
 
+async def _read_body_in_time(receive: Receive, limits: LimitsPolicy) -> bytes:
+    """The body within ``limits.request_read_s`` (else 408: a stalled client frees its slot)."""
+    with anyio.move_on_after(limits.request_read_s):
+        return await _read_body(receive, limits.max_body_bytes)
+    raise InputError(f"request body not received within {limits.request_read_s:g} s", status=408)
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes:
     buf = bytearray()
     while True:
@@ -312,7 +322,8 @@ async def _error(send: Send, route: Route, exc: CareguardError, headers: Headers
     observe.note_error(exc)
     if isinstance(exc, InputError):
         status, kind = exc.status, "invalid_request_error"
-        code = {413: "body_too_large", 422: "invalid_shape"}.get(status, "invalid_request")
+        code = {408: "request_timeout", 413: "body_too_large", 422: "invalid_shape"}.get(
+            status, "invalid_request")
         message = str(exc)
     elif isinstance(exc, StageError):
         status, kind, code = 503, "service_unavailable", "stage_failed"
