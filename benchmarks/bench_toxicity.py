@@ -97,7 +97,10 @@ def main() -> None:
         for threads in (None, 1):
             med, p95 = _latency(threads)
             label = "torch default threads" if threads is None else f"{threads} thread"
-            print(f"score one 1-3 sentence message ({label}): median {med:.1f} ms, p95 {p95:.1f} ms")
+            print(
+                f"score one 1-3 sentence message ({label}): "
+                f"median {med:.1f} ms, p95 {p95:.1f} ms"
+            )
 
 
 if __name__ == "__main__":
