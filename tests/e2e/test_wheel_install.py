@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,17 @@ print(loaded.policy.name, len(ints.directory.protected_strings()) > 0)
 @pytest.mark.slow
 def test_installed_wheel_loads_default_policy_and_resources(tmp_path: Path) -> None:
     """Guard's default policy, resources and guidelines load from an installed wheel."""
+    src = tmp_path / "src"  # a clean copy: no stale build/ directory can hide a missing file
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    shutil.copytree(REPO / "policies", src / "policies")
+    shutil.copytree(
+        REPO / "service",
+        src / "service",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
     dist = tmp_path / "dist"
     subprocess.run(
         [
