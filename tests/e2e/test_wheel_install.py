@@ -50,6 +50,7 @@ def test_installed_wheel_loads_default_policy_and_resources(tmp_path: Path) -> N
             str(dist),
             str(REPO),
         ],
+        cwd=src,
         check=True,
         capture_output=True,
     )
