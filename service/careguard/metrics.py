@@ -77,8 +77,10 @@ STAGES = frozenset(
 )
 SUBJECTS = frozenset({"self", "other", "unclear"})
 CHANNELS = frozenset({"phone", "sms", "chat", "whatsapp", "web"})
-CHECKS = frozenset({"safe_messaging", "toxicity", "resources"})
-ACTIONS = frozenset({"annotate", "rewrite", "replace", "append_resources"})
+CHECKS = frozenset({"safe_messaging", "toxicity", "resources", "user_toxicity"})
+ACTIONS = frozenset(
+    {"annotate", "rewrite", "replace", "append_resources", "record_abuse", "distress_signal"}
+)
 ESCALATION_OUTCOMES = frozenset({"sent", "failed", "dropped"})
 UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}

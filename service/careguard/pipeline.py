@@ -34,6 +34,13 @@ from careguard.assessment import Assessment
 from careguard.conversation import Message
 from careguard.errors import StageError, StageTimeout
 from careguard.levels import Level
+from careguard.pipeline_toxicity import (
+    check_whole_reply,
+    raise_for_self_hostility,
+    reply_stream,
+    user_toxicity,
+    with_tone_guidance,
+)
 from careguard.policy import FailureMode, LoadedPolicy, Policy, StageSettings
 
 __all__ = [
@@ -80,6 +87,7 @@ class Stages:
     interventions: Any
     checks: Any | None = None
     escalation: Any | None = None
+    toxicity: Any | None = None
 
 
 def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages:
@@ -94,6 +102,7 @@ def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages
     from careguard.output_checks import ReplyChecks
     from careguard.pii import build_redactor
     from careguard.pii.pseudonym import secret_from_env
+    from careguard.pipeline_toxicity import ToxicityStage
 
     if secret is None:
         secret = secret_from_env()
@@ -107,7 +116,8 @@ def build_stages(loaded: LoadedPolicy, *, secret: bytes | None = None) -> Stages
     assessor = build_assessor(loaded) if policy.distress.enabled else None
     return Stages(loaded, assessor=assessor, redactor=redactor, directory=ints.directory,
                   interventions=ints, checks=ReplyChecks.from_policy(policy),
-                  escalation=Escalator.from_policy(policy))
+                  escalation=Escalator.from_policy(policy),
+                  toxicity=ToxicityStage.build(loaded))
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +215,9 @@ class Pipeline:
             session = self.stages.redactor.session("warm-up")
             for m in messages:
                 self.stages.redactor.redact(m.text, session)
+        tox = self.stages.toxicity
+        if tox is not None and tox.scorer is not None:
+            tox.scorer.score([m.text for m in messages])
 
     async def _run(self, name: str, settings: StageSettings, fn: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -255,27 +268,44 @@ class Pipeline:
             except StageError as exc:
                 errors.append(exc)
 
+        async def toxicity() -> None:  # the new user turn; fails closed by raising
+            try:
+                found["toxicity"] = await user_toxicity(self, ex, degraded)
+            except StageError as exc:
+                found["toxicity_error"] = exc
+
         async with anyio.create_task_group() as tg:
             tg.start_soon(assess)
             tg.start_soon(redact)
+            tg.start_soon(toxicity)
         crisis_without_pii = (
             len(errors) == 1 and "assessment" in found
             and found["assessment"].level >= policy.interventions.resources_min_level
         )
         if errors and not crisis_without_pii:
             raise errors[0]
-        assessment: Assessment = found["assessment"]
+        # self-directed hostility raises the level; a closed toxicity failure is an error,
+        # except on a crisis turn, which is answered directly (like PII above)
+        assessment: Assessment = raise_for_self_hostility(found["assessment"],
+                                                          found.get("toxicity"))
+        tox_failed = "toxicity_error" in found
+        if tox_failed and assessment.level < policy.interventions.resources_min_level:
+            raise found["toxicity_error"]
         session, redactions = found.get("redaction", (None, 0))
-        plan = self.stages.interventions.plan_for(
-            assessment, policy, self.stages.directory, ctx.country
+        plan = with_tone_guidance(
+            self.stages.interventions.plan_for(assessment, policy, self.stages.directory,
+                                               ctx.country),
+            found.get("toxicity"), self.stages.interventions.guidelines,
         )
         ex.inject_system(self.stages.interventions.system_block(plan) or "")
         # a crisis turn whose text could not be redacted is never forwarded, but still
         # answered: the safe message with resources (fail closed, respond, don't reject)
         if crisis_without_pii:
             degraded.append("pii")
+        if tox_failed:
+            degraded.append("toxicity")
         turn = Turn(ex, assessment, plan, session, redactions,
-                    direct=bool(plan.respond_directly) or crisis_without_pii,
+                    direct=bool(plan.respond_directly) or crisis_without_pii or tox_failed,
                     guarantee=bool(plan.ensure_resources), degraded=degraded)
         observe.note_turn(turn, country=ctx.country, conversation_key=key)
         self._escalate(turn, ctx)
@@ -358,8 +388,8 @@ class ReplyFilter:
             _Identity()
         )
         checks = pipeline.stages.checks
-        self._checker: TextFilter = (
-            checks.stream(turn.plan) if checks is not None else _Identity()
+        self._checker: TextFilter = reply_stream(
+            checks.stream(turn.plan) if checks is not None else _Identity(), pipeline, turn
         )
         self._seen: list[str] = []
         self._stopped = False
@@ -434,6 +464,7 @@ class ReplyFilter:
                 else:
                     self.turn.degraded.append("reply_checks")
                     checked = restored
+            checked = check_whole_reply(self.pipeline, self.turn, checked)
             self._seen.append(checked)
             set_reply_text(reply, path, checked)
         note = self.note()

@@ -24,6 +24,7 @@ from careguard import observe
 from careguard.conversation import Message, messages_from_openai
 from careguard.errors import ShapeError
 from careguard.pipeline import Pipeline, Stages, build_stages
+from careguard.pipeline_toxicity import load_failures
 from careguard.policy import LoadedPolicy, load_policy
 from careguard.proxy.auth import AuthMiddleware, ClientKeys
 from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
@@ -56,9 +57,16 @@ def healthz() -> dict[str, str]:
 
 @get("/readyz", sync_to_thread=False)
 def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """Readiness: 200 only once the models are loaded and warmed."""
+    """Readiness: 200 only once the models are loaded and warmed (a stage whose model could
+    not load — e.g. toxicity weights missing offline — is named with a one-line reason)."""
     state: ProxyState = request.app.state.careguard
     if state.pipeline is not None:
+        failed: dict[str, str] = {}
+        for p in (state.pipeline, *state.key_pipelines.values()):
+            failed.update(load_failures(p.stages))
+        if failed:
+            body = {"status": "degraded", "policy": state.loaded.policy.name, "failed": failed}
+            return Response(body, status_code=503)
         return Response({"status": "ready", "policy": state.loaded.policy.name})
     status = "failed" if state.load_error else "loading"
     return Response({"status": status}, status_code=503)
