@@ -100,6 +100,10 @@ class PiiPolicy(_Strict, frozen=True):
     """Extra literal strings never redacted (crisis-line numbers are always allowed)."""
     mask_char: Annotated[str, msgspec.Meta(min_length=1, max_length=1)] = "*"
     """Character used in ``mask`` mode."""
+    passthrough: Literal["redact", "forward", "refuse"] = "redact"
+    """Other ``/v1/*`` routes (embeddings, files, ...): ``redact`` every string in a JSON
+    body and refuse bodies careguard cannot read; ``forward`` unchanged (an explicit
+    operator choice); ``refuse`` them all."""
     stage: StageSettings = msgspec.field(default_factory=StageSettings)
 
 

@@ -16,9 +16,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import httpx
-from litestar import Litestar, Request, Response, get, post, route
+from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.response import Stream
 
 from careguard import observe
 from careguard.conversation import Message, messages_from_openai
@@ -30,16 +29,16 @@ from careguard.proxy.auth import AuthMiddleware, ClientKeys
 from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
 from careguard.proxy.errors import error_response
 from careguard.proxy.observability import metrics_endpoint
+from careguard.proxy.passthrough import passthrough
 from careguard.proxy.routes_anthropic import messages
 from careguard.proxy.routes_openai import chat_completions
 from careguard.proxy.state import (
     ProxyState,
     careguard_headers,
     new_request_id,
-    read_body,
     read_json,
 )
-from careguard.proxy.upstream import Upstream, returned_headers
+from careguard.proxy.upstream import Upstream
 from careguard.settings import ECHO, ServeSettings
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -90,40 +89,6 @@ async def assess(request: Request[Any, Any, Any]) -> Response[Any]:
         return error_response("openai", exc, headers)
     headers["x-careguard-level"] = result.level.value
     return Response(result.to_dict(turns=True), headers=headers)
-
-
-@route("/v1/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"])
-async def passthrough(request: Request[Any, Any, Any], rest: str) -> Response[Any]:
-    """Other ``/v1/*`` routes go to the configured upstream unchanged (not inspected)."""
-    state: ProxyState = request.app.state.careguard
-    headers = careguard_headers(new_request_id())
-    try:
-        with state.slot():
-            limits = state.loaded.policy.limits
-            body = await read_body(request, limits.max_body_bytes, limits.request_read_s)
-            up_headers = state.upstream.headers_for(
-                request.headers, anthropic="x-api-key" in request.headers
-            )
-            if "content-type" in request.headers:
-                up_headers["content-type"] = request.headers["content-type"]
-            cm = state.upstream.open(request.method, request.url.path, headers=up_headers,
-                                     body=body, query=request.url.query, ok_only=False)
-            resp = await cm.__aenter__()
-    except Exception as exc:
-        return error_response("openai", exc, headers)
-
-    async def relay() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in resp.aiter_bytes():  # decoded: content-encoding is dropped
-                yield chunk
-        except httpx.HTTPError:
-            log.warning("pass-through stream broke off")
-        finally:
-            await cm.__aexit__(None, None, None)
-
-    out_headers = {**returned_headers(resp), **headers}
-    return Stream(relay(), status_code=resp.status_code, headers=out_headers,
-                  media_type=resp.headers.get("content-type", "application/octet-stream"))
 
 
 async def _load(state: ProxyState, factory: StagesFactory) -> None:
