@@ -209,8 +209,6 @@ class ToxicReplyStream:
         self._annotated = False
         self._stopped = False
         self._failed = False
-        self.whole = False
-        """Check a whole reply: ``replace`` then returns only the replacement."""
 
     @property
     def stopped(self) -> bool:
@@ -286,13 +284,13 @@ class ToxicReplyStream:
         if self._action is ReplyAction.REWRITE:
             tail = sentence[len(sentence.rstrip()):]
             self._emitted = True
-            return REWRITTEN_SENTENCE + (tail or " ")
+            return REWRITTEN_SENTENCE + tail
         self._emitted = True
         return sentence
 
     def _safe_end(self) -> str:
         safe = _replacement(self._pipeline, self._turn)
-        if self.whole or not self._emitted:
+        if not self._emitted:
             return safe
         return "\n\n" + safe
 
@@ -317,9 +315,10 @@ def check_whole_reply(pipeline: Pipeline, turn: Turn, text: str) -> str:
     if scorer is None or not text.strip():
         return text
     check = ToxicReplyStream(_Pass(), pipeline, turn, scorer)
-    check.whole = True
     out = check.feed(text) + check.flush()
-    if check.flagged or check.stopped:
+    if check.stopped:  # replace (or failed closed): the replacement alone
+        return _replacement(pipeline, turn)
+    if check.flagged:
         return out
     # no single sentence was toxic: judge the reply as a whole too
     try:
