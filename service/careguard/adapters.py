@@ -120,6 +120,14 @@ def parse_request(api: Api, body: Any) -> Exchange:
                 f"{at}.role must be one of {', '.join(sorted(allowed))}", field=f"{at}.role"
             )
         _read_content(ex, cast(Role, role), m, "content", ("messages", i, "content"), at)
+        calls = m.get("tool_calls")
+        if api == "openai" and isinstance(calls, list):  # arguments are a JSON string
+            for k, call in enumerate(calls):
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
+                    path = ("messages", i, "tool_calls", k, "function", "arguments")
+                    ex.slots.append(TextSlot(path, len(ex.messages) - 1, "assistant",
+                                             fn["arguments"]))
     return ex
 
 
@@ -190,7 +198,50 @@ def _read_parts(
                 raise ShapeError(
                     f"{at}.content must be a string or a list of blocks", field=f"{at}.content"
                 )
+        elif kind == "document":  # Anthropic: a plain-text or content-block document
+            texts.extend(_read_document(ex, role, part, (*path, j), at, index))
+        elif kind == "tool_use":  # Anthropic: arguments the model passed to a tool
+            _add_string_leaves(ex, role, part.get("input"), (*path, j, "input"), index)
     return texts
+
+
+def _read_document(
+    ex: Exchange, role: Role, part: dict[str, Any], path: tuple[PathPart, ...], at: str,
+    index: int,
+) -> list[str]:
+    """Text slots of an Anthropic ``document`` block: title, context and a text source.
+    (Base64 and URL sources cannot be read here; they go as sent.)"""
+    texts: list[str] = []
+    for key in ("title", "context"):
+        value = part.get(key)
+        if isinstance(value, str):
+            ex.slots.append(TextSlot((*path, key), index, role, value))
+            texts.append(value)
+    source = part.get("source")
+    if isinstance(source, dict):
+        data, content = source.get("data"), source.get("content")
+        if source.get("type") == "text" and isinstance(data, str):
+            ex.slots.append(TextSlot((*path, "source", "data"), index, role, data))
+            texts.append(data)
+        elif source.get("type") == "content" and isinstance(content, list):
+            texts.extend(_read_parts(ex, role, content, (*path, "source", "content"),
+                                     f"{at}.source.content", index))
+    return texts
+
+
+def _add_string_leaves(
+    ex: Exchange, role: Role, value: Any, path: tuple[PathPart, ...], index: int
+) -> None:
+    """Redaction-only slots for every string inside ``value`` (tool arguments): redacted
+    before they leave, but not part of the text the distress stage reads."""
+    if isinstance(value, str):
+        ex.slots.append(TextSlot(path, index, role, value))
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _add_string_leaves(ex, role, item, (*path, k), index)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _add_string_leaves(ex, role, item, (*path, key), index)
 
 
 # ---------------------------------------------------------------- non-streaming replies
