@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from careguard import observe
@@ -33,7 +34,7 @@ from careguard.policy import FailureMode, LoadedPolicy, ReplyAction
 if TYPE_CHECKING:
     from careguard.adapters import Exchange
     from careguard.pipeline import Pipeline, Turn
-    from careguard.toxicity import ToxicityDetector, UserToxicity
+    from careguard.toxicity import ToxicityDetector, ToxicityResult, UserToxicity
 
 __all__ = [
     "STAGE",
@@ -66,6 +67,7 @@ ANNOTATION = (
 )
 """``annotate``: added once at the end of a reply with a toxic sentence."""
 _MIN_LEVEL = Level.LOW
+TORCH_THREADS = 1
 _SENTENCE_END = re.compile(r"(?:[.!?\u2026]+[\"')\]\u201d\u2019]*\s+|\n+)")
 
 
@@ -93,10 +95,17 @@ class ToxicityStage:
         from careguard.toxicity import build_toxicity
 
         try:
-            return cls(build_toxicity(loaded))
+            scorer = build_toxicity(loaded)
         except StageError as exc:
             log.warning("stage could not load", extra={"stage": STAGE})
             return cls(None, _one_line(exc))
+        import torch
+
+        # one intra-op thread per scoring call, like the distress model's onnxruntime session:
+        # requests score side by side in worker threads, and torch's default (one thread per
+        # core) made a one-sentence call ~7x slower on a busy 2-core machine (bench below)
+        torch.set_num_threads(TORCH_THREADS)
+        return cls(scorer)
 
 
 def load_failures(stages: Any) -> dict[str, str]:
@@ -196,11 +205,14 @@ class ToxicReplyStream:
     """
 
     def __init__(self, inner: TextFilter, pipeline: Pipeline, turn: Turn,
-                 scorer: ToxicityDetector) -> None:
+                 scorer: ToxicityDetector, *, also_score: Sequence[str] = ()) -> None:
         self._inner = inner
         self._pipeline = pipeline
         self._turn = turn
         self._scorer = scorer
+        self._detector: ToxicityDetector = scorer
+        self._also = list(also_score)
+        """Texts scored in the first batch as well (the whole reply)."""
         self._action = pipeline.policy.reply_checks.toxicity_action
         self._max = pipeline.policy.reply_checks.max_holdback_chars
         self._held = ""
@@ -226,7 +238,11 @@ class ToxicReplyStream:
     def flush(self) -> str:
         if self._stopped:
             return ""
-        out = self._take(self._inner.flush(), end=True)
+        return self.check_all(self._inner.flush())
+
+    def check_all(self, text: str) -> str:
+        """Check ``text`` and everything held back as the end of the reply."""
+        out = self._take(text, end=True)
         if self._flagged and self._action is ReplyAction.ANNOTATE and not self._annotated:
             self._annotated = True
             out += ("\n\n" if not out.endswith("\n") else "\n") + ANNOTATION
@@ -244,6 +260,9 @@ class ToxicReplyStream:
             pieces.append(rest)
             rest = ""
         self._held = rest
+        if pieces and not self._failed:
+            self._detector = _Prescored(self._scorer, [*pieces, *self._also])
+            self._also = []
         out: list[str] = []
         for piece in pieces:
             if self._stopped:
@@ -257,7 +276,7 @@ class ToxicReplyStream:
         from careguard.toxicity import is_toxic_reply
 
         try:
-            return is_toxic_reply(self._scorer, sentence)
+            return is_toxic_reply(self._detector, sentence)
         except Exception as exc:
             log.warning("stage failed", extra={"stage": STAGE})
             if self._pipeline.policy.failure_mode_for(
@@ -295,6 +314,26 @@ class ToxicReplyStream:
         return "\n\n" + safe
 
 
+class _Prescored:
+    """A detector answering from one batch scored up front (one forward pass for the
+    sentences released together, instead of one per sentence); other texts are scored."""
+
+    def __init__(self, scorer: ToxicityDetector, texts: Sequence[str]) -> None:
+        self._scorer = scorer
+        self._known: dict[str, ToxicityResult] = {}
+        texts = [t for t in dict.fromkeys(texts) if t.strip()]
+        if len(texts) > 1:
+            try:
+                self._known = dict(zip(texts, scorer.score(texts), strict=True))
+            except Exception:  # scored one by one below, where failures are handled
+                self._known = {}
+
+    def score(self, texts: Sequence[str]) -> list[ToxicityResult]:
+        if all(t in self._known for t in texts):
+            return [self._known[t] for t in texts]
+        return self._scorer.score(texts)
+
+
 class _Pass:
     def feed(self, chunk: str) -> str:
         return chunk
@@ -314,8 +353,8 @@ def check_whole_reply(pipeline: Pipeline, turn: Turn, text: str) -> str:
     scorer = _applies(pipeline, turn)
     if scorer is None or not text.strip():
         return text
-    check = ToxicReplyStream(_Pass(), pipeline, turn, scorer)
-    out = check.feed(text) + check.flush()
+    check = ToxicReplyStream(_Pass(), pipeline, turn, scorer, also_score=[text])
+    out = check.check_all(text)
     if check.stopped:  # replace (or failed closed): the replacement alone
         return _replacement(pipeline, turn)
     if check.flagged:

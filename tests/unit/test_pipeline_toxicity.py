@@ -215,3 +215,27 @@ def test_load_failure_open_proceeds_marked_degraded(stages: Stages) -> None:
                                  toxicity=ToxicityStage(None, "weights missing"))
     turn = prepare(Pipeline(broken), NEUTRAL)
     assert turn.degraded == ["toxicity"] and not turn.direct
+
+
+class BrokenScorer:
+    """A scorer whose model raises on every call (e.g. out of memory mid-reply)."""
+
+    def score(self, texts: Any) -> Any:
+        raise RuntimeError("model down")
+
+
+@pytest.mark.parametrize("mode", [FailureMode.CLOSED, FailureMode.OPEN])
+def test_reply_scoring_failure_follows_the_failure_mode(
+    stages: Stages, mode: FailureMode
+) -> None:
+    """A kind reply the model cannot score: closed, the safe reply; open, as is but degraded."""
+    stage = msgspec.structs.replace(toxicity_policy().policy.toxicity.stage, on_failure=mode)
+    pipeline = with_policy(stages, toxicity={"stage": stage, "check_user": False})
+    turn = prepare(pipeline, DISTRESSED)
+    broken = Pipeline(dataclasses.replace(pipeline.stages,
+                                          toxicity=ToxicityStage(BrokenScorer())))
+    out = whole_reply(broken, turn, f"{KIND} Tell me more about it.")
+    if mode is FailureMode.CLOSED:
+        assert out == NEUTRAL_REPLY and turn.degraded == []
+    else:
+        assert out == f"{KIND} Tell me more about it." and turn.degraded == ["toxicity"]
