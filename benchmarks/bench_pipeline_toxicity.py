@@ -3,7 +3,7 @@
 Same real stages (presidio + spaCy, distress model) with and without the compact toxicity
 scorer. Request side: ``Pipeline.prepare`` on a new one-sentence user turn (a fresh text each
 time, so no cache hides the work). Reply side: ``finish_json`` on a three-sentence kind reply
-at level ``moderate`` (each sentence scored, then the whole reply). Medians and p95 in ms.
+at level ``moderate`` (its sentences scored in one batch). Medians and p95 in ms.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"prepare, toxicity off:      {_stats(prep0)}")
     print(f"prepare, toxicity on:       {_stats(prep1)}")
     print(f"finish_json, toxicity off:  {_stats(reply0)}")
-    print(f"finish_json, toxicity on:   {_stats(reply1)} (3 sentences + whole reply)")
+    print(f"finish_json, toxicity on:   {_stats(reply1)} (3 sentences, one batch)")
 
 
 if __name__ == "__main__":

@@ -205,14 +205,12 @@ class ToxicReplyStream:
     """
 
     def __init__(self, inner: TextFilter, pipeline: Pipeline, turn: Turn,
-                 scorer: ToxicityDetector, *, also_score: Sequence[str] = ()) -> None:
+                 scorer: ToxicityDetector) -> None:
         self._inner = inner
         self._pipeline = pipeline
         self._turn = turn
         self._scorer = scorer
         self._detector: ToxicityDetector = scorer
-        self._also = list(also_score)
-        """Texts scored in the first batch as well (the whole reply)."""
         self._action = pipeline.policy.reply_checks.toxicity_action
         self._max = pipeline.policy.reply_checks.max_holdback_chars
         self._held = ""
@@ -261,8 +259,7 @@ class ToxicReplyStream:
             rest = ""
         self._held = rest
         if pieces and not self._failed:
-            self._detector = _Prescored(self._scorer, [*pieces, *self._also])
-            self._also = []
+            self._detector = _Prescored(self._scorer, pieces)
         out: list[str] = []
         for piece in pieces:
             if self._stopped:
@@ -349,25 +346,16 @@ def reply_stream(inner: TextFilter, pipeline: Pipeline, turn: Turn) -> TextFilte
 
 
 def check_whole_reply(pipeline: Pipeline, turn: Turn, text: str) -> str:
-    """A whole (non-streaming) reply after the toxicity check (unchanged when it passes)."""
+    """A whole (non-streaming) reply after the toxicity check (unchanged when it passes).
+
+    The reply is judged by its sentences, scored in one batch: scoring the whole text as well
+    doubled the cost and, for a long reply, dilutes one demeaning sentence anyway.
+    """
     scorer = _applies(pipeline, turn)
     if scorer is None or not text.strip():
         return text
-    check = ToxicReplyStream(_Pass(), pipeline, turn, scorer, also_score=[text])
-    out = check.check_all(text)
+    check = ToxicReplyStream(_Pass(), pipeline, turn, scorer)
+    out = check.check_all(text)  # every sentence in one batch
     if check.stopped:  # replace (or failed closed): the replacement alone
         return _replacement(pipeline, turn)
-    if check.flagged:
-        return out
-    # no single sentence was toxic: judge the reply as a whole too
-    try:
-        toxic = check._toxic(text)
-    except StageError:
-        return _replacement(pipeline, turn)
-    if not toxic:
-        return out
-    action = pipeline.policy.reply_checks.toxicity_action
-    observe.note_reply_action(STAGE, action.value)
-    if action is ReplyAction.ANNOTATE:
-        return text + ("\n\n" if not text.endswith("\n") else "\n") + ANNOTATION
-    return _replacement(pipeline, turn)
+    return out
