@@ -100,6 +100,26 @@ def test_self_directed_hostility_gets_the_moderate_guideline(
     assert system["role"] == "system" and guideline in system["content"]
 
 
+def test_abuse_of_others_is_recorded_and_softens_the_tone(
+    tox_proxy: ServerThread, upstream: ScriptedUpstream
+) -> None:
+    """Abuse at someone else reaches the LLM with the de-escalation note and is counted."""
+    before = httpx.get(tox_proxy.url + "/metrics").text
+    post(tox_proxy, "openai", "My coworker is a stupid bitch and I want to scream at her.")
+    after = httpx.get(tox_proxy.url + "/metrics").text
+    system = upstream.received[-1].body["messages"][0]
+    line = 'careguard_reply_check_actions_total{action="record_abuse",check="user_toxicity"}'
+    assert "De-escalate" in system["content"]
+    assert counter(after, line) == counter(before, line) + 1
+
+
+def counter(exposition: str, prefix: str) -> float:
+    for row in exposition.splitlines():
+        if row.startswith(prefix + " "):
+            return float(row.split()[-1])
+    return 0.0
+
+
 def start_failed(upstream_url: str, stages: Stages, loaded: LoadedPolicy) -> ServerThread:
     """A proxy whose toxicity model could not load; waits until it has tried."""
     broken = dataclasses.replace(stages, toxicity=ToxicityStage(None, "weights not found"))
