@@ -59,6 +59,7 @@ def stages_of(guard: Any) -> Stages:
     from careguard.escalation import Escalator
     from careguard.interventions import Interventions
     from careguard.output_checks import ReplyChecks
+    from careguard.pipeline_toxicity import ToxicityStage
 
     loaded = guard.loaded
     ints = Interventions.from_policy(loaded)
@@ -66,7 +67,8 @@ def stages_of(guard: Any) -> Stages:
     return Stages(loaded, assessor=guard.assessor, redactor=redactor,
                   directory=ints.directory, interventions=ints,
                   checks=ReplyChecks.from_policy(loaded.policy),
-                  escalation=Escalator.from_policy(loaded.policy))  # fmt: skip
+                  escalation=Escalator.from_policy(loaded.policy),
+                  toxicity=ToxicityStage.build(loaded))  # fmt: skip
 
 
 def _standard_relay(api: Api) -> Callable[[ReplyFilter], StreamRelay]:
