@@ -77,7 +77,8 @@ class TextFilter(Protocol):
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+    text = " ".join(str(exc).split())
+    return text.removeprefix(f"stage {STAGE!r} failed: ")[:300]
 
 
 @dataclasses.dataclass(slots=True)
