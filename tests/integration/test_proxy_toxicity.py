@@ -174,3 +174,18 @@ def test_load_failure_open_proceeds_loudly(
         server.__exit__(None, None, None)
     assert resp.status_code == 200 and resp.headers["x-careguard-degraded"] == "toxicity"
     assert 'careguard_failsafe_activations_total{mode="open",stage="toxicity"} 1.0' in metrics
+
+
+def test_readyz_is_200_degraded_when_the_failed_stage_fails_open(
+    upstream_server: tuple[ScriptedUpstream, ServerThread], stages: Stages
+) -> None:
+    """Failing open, /readyz stays 200 (the pod keeps serving) but says degraded and why."""
+    server = start_failed(upstream_server[1].url, stages,
+                          toxicity_policy(on_failure=FailureMode.OPEN))
+    try:
+        resp = httpx.get(server.url + "/readyz")
+    finally:
+        server.__exit__(None, None, None)
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "degraded"
+    assert resp.json()["failed"] == {"toxicity": "weights not found"}

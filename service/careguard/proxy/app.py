@@ -24,7 +24,7 @@ from careguard.conversation import Message, messages_from_openai
 from careguard.errors import ShapeError
 from careguard.pipeline import Pipeline, Stages, build_stages
 from careguard.pipeline_toxicity import load_failures
-from careguard.policy import LoadedPolicy, load_policy
+from careguard.policy import FailureMode, LoadedPolicy, load_policy
 from careguard.proxy.auth import AuthMiddleware, ClientKeys
 from careguard.proxy.echo import ECHO_BASE_URL, EchoTransport
 from careguard.proxy.errors import error_response
@@ -56,16 +56,25 @@ def healthz() -> dict[str, str]:
 
 @get("/readyz", sync_to_thread=False)
 def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """Readiness: 200 only once the models are loaded and warmed (a stage whose model could
-    not load — e.g. toxicity weights missing offline — is named with a one-line reason)."""
+    """Readiness: 200 only once the models are loaded and warmed. A stage whose model could
+    not load (e.g. toxicity weights missing offline) is named with a one-line reason: 503
+    when its failure mode is ``closed`` (requests would be refused), 200 ``degraded`` when it
+    is ``open`` (requests go through without it, flagged)."""
     state: ProxyState = request.app.state.careguard
     if state.pipeline is not None:
         failed: dict[str, str] = {}
+        closed = False
         for p in (state.pipeline, *state.key_pipelines.values()):
-            failed.update(load_failures(p.stages))
+            found = load_failures(p.stages)
+            failed.update(found)
+            policy = p.stages.loaded.policy
+            closed = closed or any(
+                policy.failure_mode_for(getattr(policy, name).stage) is FailureMode.CLOSED
+                for name in found
+            )
         if failed:
             body = {"status": "degraded", "policy": state.loaded.policy.name, "failed": failed}
-            return Response(body, status_code=503)
+            return Response(body, status_code=503 if closed else 200)
         return Response({"status": "ready", "policy": state.loaded.policy.name})
     status = "failed" if state.load_error else "loading"
     return Response({"status": status}, status_code=503)
