@@ -80,12 +80,15 @@ def fit_lexical(
     lr: float = 0.05,
     batch: int = 512,
     seed: int = 0,
+    sample_weight: Array | None = None,
 ) -> tuple[Array, Array]:
-    """Class-balanced softmax regression with Adagrad on the hashed features."""
+    """Class-balanced softmax regression with Adagrad on the hashed features (rows
+    weighted by ``sample_weight``, classes balanced on the weighted counts)."""
     rng = np.random.default_rng(seed)
     k = len(CLASSES)
-    counts = np.bincount(y, minlength=k).astype(np.float32)
-    cw = (len(y) / (k * np.maximum(counts, 1.0))).astype(np.float32)
+    sw = np.ones(len(y), np.float32) if sample_weight is None else sample_weight
+    counts = np.bincount(y, weights=sw, minlength=k).astype(np.float32)
+    cw = (float(sw.sum()) / (k * np.maximum(counts, 1.0))).astype(np.float32)
     w = np.zeros((BUCKETS, k), np.float32)
     b = np.zeros(k, np.float32)
     gw2 = np.full((BUCKETS, k), 1e-8, np.float32)
@@ -98,7 +101,7 @@ def fit_lexical(
             yb = y[idx]
             p = softmax(lexical_logits(w, b, part))
             p[np.arange(len(yb)), yb] -= 1.0
-            g = (p * cw[yb][:, None] / len(yb)).astype(np.float32)
+            g = (p * (cw[yb] * sw[idx])[:, None] / len(yb)).astype(np.float32)
             grad_w = part.tdot(g)
             touched = np.unique(part.cols)
             grad_w[touched] += l2 * w[touched]

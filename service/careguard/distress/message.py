@@ -13,11 +13,17 @@ How the signals combine:
 3. When the only suicidal language is negated, idiomatic, past or fictional, a model
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
    best level (``rule:negation`` ... ).
-4. The model alone may not call a message of fewer than four words ``high`` ("bye" after a
+4. Without any death/suicide/self-harm word (:mod:`.evidence`), the model alone may not
+   call a message ``high``: a message under ``NO_EVIDENCE_MIN_WORDS`` words is capped at
+   ``moderate``, a longer one is too unless its ``high`` clears ``no_evidence_penalty``
+   (``rule:no_crisis_words``). ``high`` means suicidal ideation, not deep sadness.
+5. The model alone may not call a message of fewer than four words ``high`` ("bye" after a
    chat reads like a farewell note to it), and greetings/thanks/goodbyes alone are
    ``none`` (``rule:short``, ``rule:pleasantry``).
-5. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
-6. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
+6. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
+   Plain first-person sadness ("I feel so down today") is at least ``low``
+   (``rule:sadness``).
+7. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
    with explicit intent, a plan or means).
 """
@@ -38,7 +44,14 @@ __all__ = ["MessageResult", "combine"]
 NEUTRALISED_PENALTY = 2.0
 """Log-odds taken from ``high`` when the only suicidal language is negated, idiomatic,
 past or fictional: a short "I'm not suicidal" drops below ``high``, a long post the model
-is very sure about stays."""
+is very sure about stays. A positive dev-chosen ``high`` offset (a recall boost for live
+language) is taken off as well."""
+
+NO_EVIDENCE_MIN_WORDS = 20
+"""Below this many words, a message with no death/suicide/self-harm word at all is never
+``high`` from the model alone (chat-register sadness: "I feel really sad and lonely"). A
+longer post must make its ``high`` clear ``DistressModel.no_evidence_penalty`` (dev-chosen):
+long posts can describe ideation in words no lexicon lists."""
 
 RULE_CONFIDENCE = {"suicidal": 0.85, "other": 0.8, "imminent": 0.9, "attempt": 0.95}
 """Scores given to rule-set levels (fixed; the rules have no probabilistic model)."""
@@ -87,10 +100,22 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
             signals.append(Signal(f"rule:{name}", Level.MODERATE))
         if cues and rank >= Level.HIGH.rank:
             adjusted = np.log(np.maximum(proba, 1e-12)) + model.offsets
-            adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY
+            # no recall boost for a mention the rules neutralised: only the model's own odds
+            boost = max(float(model.offsets[Level.HIGH.rank]), 0.0)
+            adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY + boost
             rank = int(np.argmax(adjusted))
             score = _at_or_above(proba, rank)
     rule_backed = f.live_self or f.live_other or f.self_harm or f.attempt
+    if rank >= Level.HIGH.rank and not (rule_backed or f.crisis_words):
+        # No death/suicide/self-harm content at all: sadness, not (yet) ideation, unless
+        # the model clears the penalty; a short chat message never does.
+        penalty = np.inf if f.words < NO_EVIDENCE_MIN_WORDS else model.no_evidence_penalty
+        adjusted = np.log(np.maximum(proba, 1e-12)) + model.offsets
+        adjusted[Level.HIGH.rank] -= penalty
+        if int(np.argmax(adjusted)) < Level.HIGH.rank:
+            rank = Level.MODERATE.rank  # the model saw strong distress: keep it, as moderate
+            signals.append(Signal("rule:no_crisis_words", Level.MODERATE))
+            score = _at_or_above(proba, rank)
     if rank >= Level.HIGH.rank and not rule_backed and (f.short or f.pleasantry):
         adjusted = np.log(np.maximum(proba[:3], 1e-12)) + model.offsets[:3]
         rank = int(np.argmax(adjusted))  # "bye" is not a farewell note
@@ -102,6 +127,10 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
         score = _at_or_above(proba, rank)
     if f.positive_idiom and rank == Level.LOW.rank and not (f.any_mention or f.self_harm):
         rank = Level.NONE.rank  # "dying laughing": the model reads the word, not the joy
+        score = _at_or_above(proba, rank)
+    if f.sadness and rank < Level.LOW.rank:
+        rank = Level.LOW.rank  # "I feel so down today" is ordinary sadness, not nothing
+        signals.append(Signal("rule:sadness", Level.LOW))
         score = _at_or_above(proba, rank)
     if f.self_harm:
         signals.append(Signal("rule:self_harm", Level.MODERATE))

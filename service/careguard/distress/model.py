@@ -43,6 +43,9 @@ class DistressModel:
     """Weight of the lexical model's log-probabilities (0 = embedding model only)."""
     temperature: float = 1.0
     offsets: Array = field(default_factory=lambda: np.zeros(len(CLASSES), np.float32))
+    no_evidence_penalty: float = 2.0
+    """Log-odds taken from ``high`` when a long message has no death/suicide/self-harm word
+    (see :mod:`careguard.distress.message`); dev-chosen."""
     meta: dict[str, Any] = field(default_factory=dict)
 
     def embedding_logits(self, x: Array) -> Array:
@@ -80,6 +83,7 @@ class DistressModel:
             alpha=self.alpha,
             temperature=self.temperature,
             offsets=self.offsets.tolist(),
+            no_evidence_penalty=self.no_evidence_penalty,
         )
         arrays = {
             k: v.astype(np.float16 if k == "lex_W" else np.float32) for k, v in self.params.items()
@@ -98,6 +102,7 @@ class DistressModel:
             alpha=float(meta.pop("alpha", 0.0)),
             temperature=float(meta.pop("temperature")),
             offsets=np.array(meta.pop("offsets"), dtype=np.float32),
+            no_evidence_penalty=float(meta.pop("no_evidence_penalty", 2.0)),
             meta=meta,
         )
 
@@ -125,13 +130,16 @@ def fit(
     lr: float = 2e-3,
     batch: int = 256,
     seed: int = 0,
+    sample_weight: Array | None = None,
 ) -> dict[str, Array]:
-    """Train on features ``x`` and class indices ``y`` (class-balanced loss, Adam)."""
+    """Train on features ``x`` and class indices ``y`` (class-balanced loss, Adam); rows
+    weighted by ``sample_weight``, classes balanced on the weighted counts."""
     rng = np.random.default_rng(seed)
     n, d = x.shape
     k = len(CLASSES)
-    counts = np.bincount(y, minlength=k).astype(np.float32)
-    cw = (n / (k * np.maximum(counts, 1.0))).astype(np.float32)
+    sw = np.ones(n, np.float32) if sample_weight is None else sample_weight
+    counts = np.bincount(y, weights=sw, minlength=k).astype(np.float32)
+    cw = (float(sw.sum()) / (k * np.maximum(counts, 1.0))).astype(np.float32)
     params: dict[str, Array] = {}
     if hidden:
         params["W1"] = (rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32)
@@ -148,7 +156,7 @@ def fit(
         for s in range(0, n, batch):
             idx = order[s : s + batch]
             xb, yb = x[idx], y[idx]
-            w = cw[yb][:, None]
+            w = (cw[yb] * sw[idx])[:, None]
             h = xb
             if hidden:
                 pre = xb @ params["W1"] + params["b1"]

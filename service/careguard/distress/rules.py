@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from careguard.distress.evidence import has_crisis_words
+
 __all__ = ["RuleFindings", "find"]
 
 _F = re.IGNORECASE
@@ -30,7 +32,10 @@ _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 # Suicidal language in the first person (self) or about a named third party (other).
 _SELF = re.compile(
     r"\b(?:kill(?:ing)? ?my ?self|kms|end(?:ing)? (?:my|it) (?:own )?(?:life|all)|end it"
-    r"|take (?:my|my own) life|(?:want|wanted|wanting|need) to die|wanna die|(?:wish|wished"
+    r"|take (?:my|my own) life|(?:think|thinking|thought|thoughts) (?:about|of)"
+    r" (?:ending (?:it|my life|things|everything)|killing myself|taking my (?:own )?life)"
+    r"|ending it all|better off without me|(?:want|wanted|wanting|need) to die|wanna die"
+    r"|(?:wish|wished"
     r"|hope) (?:i (?:was|were|could be) dead|i (?:was|were)n'?t (?:alive|born|here)|i (?:could"
     r"|would) die|to die|i never woke up|i could disappear forever)|don'?t want to (?:live"
     r"|be alive|exist|be here|wake up|go on)|(?:i'?d|i would|i'?m|i am|be) better off dead"
@@ -93,6 +98,7 @@ _IDIOM = re.compile(
     r"|sick|tired|worried) to death|killed it|drop dead gorgeous|could just die|(?:i'?ll"
     r"|i will|gonna|going to) (?:kill|murder) (?:him|her|you|them)|my (?:mom|dad|mum|parents?"
     r"|boss|wife|husband) (?:is going to|will|gonna) kill me|die of (?:shame|embarrassment))\b"
+    r"|\bhill (?:\w+ )?(?:want to |wanna |would |will |to )?die on\b"
     r"|\b(?:want(?:ed)? to die|wanna die|kill myself|kms)\b[^.!?\n]{0,25}(?:\blol\b|\blmao\b"
     r"|\bhaha+\b|\bjk\b|😂|🤣|💀)",
     _F,
@@ -173,6 +179,20 @@ _ATTEMPT = re.compile(
     r"|\bit'?s (?:already )?too late\b|\bthe pills are (?:kicking|starting)\b",
     _F,
 )
+_SADNESS = re.compile(
+    r"\b(?:i'?m|im|i am|i feel|i'?ve been|i have been|i'?ve felt|i have felt|i felt|i'?ve been"
+    r" feeling|i have been feeling|feeling)(?: so| really| very| pretty| kind of| kinda| a bit"
+    r"| extremely| super| just| quite| a little| incredibly| completely| totally){0,2}"
+    r" (?:sad|depressed|miserable|unhappy|lonely|hopeless|empty|stressed|anxious"
+    r"|overwhelmed|heartbroken|upset|worthless|numb|exhausted|broken|defeated|crushed"
+    r"|devastated|helpless|gloomy)\b"
+    r"|\b(?:feel|feeling|felt)(?: so| really| very| pretty| kind of| kinda| a bit| super"
+    r"| quite| a little| completely| totally){0,2} (?:down|low|blue|awful|terrible|alone"
+    r"|lost)\b",
+    _F,
+)
+"""Plain first-person sadness ("I feel so down today"): at least ``low`` (no negation word
+fits between the subject and the feeling, so "I'm not sad" does not match)."""
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
 _PAST_ACT = re.compile(
     r"\b(?:tried|attempted|survived|i'?ve tried|have tried|had tried)(?: to)?[ ]*$", _F
@@ -235,6 +255,13 @@ class RuleFindings:
     attempt: bool = False
     first_person: bool = False
     third_person: bool = False
+    words: int = 0
+    """Whitespace-separated words in the message."""
+    crisis_words: bool = False
+    sadness: bool = False
+    """First-person sadness, stress or low mood in plain words ("I feel so down")."""
+    """Any death / suicide / self-harm word (:mod:`.evidence`): what lets the learned model
+    alone call a message ``high`` without clearing the no-evidence penalty."""
 
     @property
     def any_mention(self) -> bool:
@@ -347,9 +374,12 @@ def find(text: str) -> RuleFindings:
             elif near:
                 flags[name] = True
     flags["pleasantry"] = len(text) < 120 and bool(_PLEASANTRY.match(text))
-    flags["short"] = len(text.split()) < 4
+    words = len(text.split())
+    flags["short"] = words < 4
     flags["first_person"] = bool(_SELF_SUBJECT.search(text))
     flags["third_person"] = bool(_OTHER_WORDS.search(text))
+    flags["crisis_words"] = has_crisis_words(text)
+    flags["sadness"] = bool(_SADNESS.search(text))
     if recovered and not flags.get("live_self"):
         flags["past"] = flags.get("past", False) or flags.get("negated", False)
-    return RuleFindings(**flags)
+    return RuleFindings(words=words, **flags)
