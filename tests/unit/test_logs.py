@@ -18,13 +18,19 @@ CANARY_PHONE = "+1 415 555 0134"
 
 @pytest.fixture
 def logged() -> Iterator[io.StringIO]:
-    """Configure logging into a buffer; restore the root logger afterwards."""
+    """Configure logging into a buffer; restore the root logger afterwards. uvicorn's access
+    logger is reset too: a server started by an earlier test configures it (no propagation)."""
     root = logging.getLogger()
+    access = logging.getLogger("uvicorn.access")
     saved = root.handlers[:], root.level
+    saved_access = access.handlers[:], access.level, access.propagate, access.disabled
+    access.handlers, access.level = [], logging.NOTSET
+    access.propagate, access.disabled = True, False
     out = io.StringIO()
     configure_logging("DEBUG", out)
     yield out
     root.handlers, root.level = saved[0], saved[1]
+    access.handlers, access.level, access.propagate, access.disabled = saved_access
 
 
 def lines(out: io.StringIO) -> list[dict[str, Any]]:
@@ -114,3 +120,12 @@ def test_extras_cannot_overwrite_the_base_fields(logged: io.StringIO) -> None:
     """An extra named like a base field (``level``) does not replace it."""
     logging.getLogger("careguard.test").warning("x", extra={"level": "none"})
     assert lines(logged)[0]["level"] == "warning"
+
+
+def test_a_logger_disabled_by_an_earlier_dictconfig_logs_again(logged: io.StringIO) -> None:
+    """configure_logging re-enables the loggers it owns (dictConfig may have disabled them)."""
+    access = logging.getLogger("uvicorn.access")
+    access.disabled = True
+    configure_logging("DEBUG", logged)
+    access.info('%s - "%s %s HTTP/%s" %d', "203.0.113.9:5000", "GET", "/healthz", "1.1", 200)
+    assert len(lines(logged)) == 1
