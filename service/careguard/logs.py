@@ -165,7 +165,7 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
-        logger.disabled = False  # a dictConfig elsewhere (disable_existing_loggers) may have
+        logger.disabled = False  # dictConfig(disable_existing_loggers=True) may have disabled it
     return handler
 
 
