@@ -5,11 +5,11 @@ train-distress``).
    for the shipped model (ESConv is left out: CC BY-NC, and its labels describe whole
    conversations, not turns — see docs/model-card-distress.md).
 2. Normalise, run the rules, embed (cached in ``.cache/distress/embeddings.npz``).
-3. Fit the lexical model (hashed unigrams/bigrams) and each candidate embedding model
-   (logistic regression; one hidden layer).
+3. For each per-source row weighting (``SOURCE_WEIGHTS``), fit the lexical model (hashed
+   unigrams/bigrams) and each candidate embedding model (logistic regression).
 4. On ``dev.jsonl`` only, for each embedding model and blend weight ``alpha``: fit the
-   temperature (calibration) by log-loss, then the decision
-   offsets by coordinate search on the *whole pipeline's* record-level predictions
+   temperature (calibration) by log-loss, then the decision offsets and the no-evidence
+   penalty by coordinate search on the *whole pipeline's* record-level predictions
    (rules and trajectory included), maximising macro-F1 subject to crisis recall >= 0.90
    and false-crisis rate <= 0.05. Pick the candidate with the best dev objective.
 5. Write ``model.npz`` with its metadata (data digests, configuration, dev figures).
