@@ -45,11 +45,13 @@ _PROBES = {
 def _probe(code: str) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of running ``code`` in a fresh interpreter."""
     wrapper = (
-        "import time, resource, json\n"
+        "import time, json\n"
         "t = time.perf_counter()\n"
         f"exec({code!r})\n"
-        "print(json.dumps([time.perf_counter() - t, "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
+        # VmHWM belongs to this process's own address space; ru_maxrss would carry over the
+        # parent's peak across fork+exec (every row read the benchmark runner's 826 MiB).
+        "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "print(json.dumps([time.perf_counter() - t, int(hwm.split()[1]) / 1024]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", wrapper], capture_output=True, text=True, check=True
