@@ -234,10 +234,10 @@ def test_deep_nesting_is_refused_past_the_limit(
     [
         ("openai", {"messages": [{"role": "user", "content": "x" * 1_100_000}]}, "body over"),
         ("anthropic", {"max_tokens": 5, "messages": [{"role": "user", "content": "x" * 100_001}]},
-         "longer than 100000"),
+         "longer than 32000"),
         ("openai", {"messages": [{"role": "user", "content": "hi"}] * 1001}, "more than 1000"),
         ("anthropic", {"max_tokens": 5, "messages": [{"role": "user", "content": [
-            {"type": "text", "text": "y" * 100_001}]}]}, "longer than 100000"),
+            {"type": "text", "text": "y" * 100_001}]}]}, "longer than 32000"),
     ],
     ids=["body-over-1MB", "message-over-100k-chars", "1001-messages", "text-part-over-100k"],
 )
@@ -249,6 +249,18 @@ def test_huge_inputs_are_refused_with_413(
     check_answer(api, resp, 413, "body_too_large")
     assert needle in resp.text
     assert upstream.received == []
+
+
+def test_a_message_just_under_the_length_limit_is_answered(
+    proxy: ServerThread, upstream: ScriptedUpstream
+) -> None:
+    """A 31,900-character message (under max_message_chars) is redacted in time: 200, not a
+    stage-timeout 503 (the old 100,000 default let long messages time out the PII stage)."""
+    sentence = "I keep going over what happened at work and I cannot sleep. "
+    text = (sentence * 600)[:31_900]
+    resp = send(proxy.url, "openai", body={"messages": [{"role": "user", "content": text}]})
+    check_answer("openai", resp, 200, None)
+    assert upstream.received
 
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading(proxy: ServerThread) -> None:

@@ -46,8 +46,8 @@ def keyed(
     max_message_chars is 20."""
     tmp = tmp_path_factory.mktemp("keys")
     default = Path(load_policy().source).read_text(encoding="utf-8")
-    assert "max_message_chars: 100000" in default
-    (tmp / "short.yaml").write_text(default.replace("max_message_chars: 100000",
+    assert "max_message_chars: 32000" in default
+    (tmp / "short.yaml").write_text(default.replace("max_message_chars: 32000",
                                                     "max_message_chars: 20"))  # fmt: skip
     (tmp / "keys.yaml").write_text(
         f"version: 1\nkeys:\n  - name: app-a\n    sha256: {hash_key(KEY_A)}\n"
