@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
 import anyio
+import anyio.to_thread
 import httpx
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
@@ -104,8 +105,9 @@ async def handle_turn(
         rf = pipeline.reply(turn)
         if reply is not None:
             await stack.aclose()
-            return Response(rf.finish_json(api, reply), headers=headers,
-                            media_type="application/json")
+            # off the event loop: with toxicity on, scoring the reply is model inference
+            finished = await anyio.to_thread.run_sync(rf.finish_json, api, reply)
+            return Response(finished, headers=headers, media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
         return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes),
                       headers=headers,
