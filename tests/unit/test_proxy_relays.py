@@ -13,8 +13,8 @@ from careguard.adapters import parse_request
 from careguard.errors import UpstreamTimeout
 from careguard.pipeline import Pipeline, ReplyFilter, Stages, TurnContext, build_stages
 from careguard.policy import load_policy
-from careguard.proxy.routes_anthropic import AnthropicRelay
-from careguard.proxy.routes_openai import OpenAIRelay
+from careguard.proxy.relay_anthropic import AnthropicRelay
+from careguard.proxy.relay_openai import OpenAIRelay
 from careguard.proxy.sse import SSEEvent, SSEParser, encode_json_event
 
 CRISIS = "I can't go on anymore. I have decided to kill myself tonight."

@@ -35,6 +35,8 @@ from careguard.asgi.state import STATE_KEY, CareGuardState
 from careguard.errors import CareguardError, InputError, StageError
 from careguard.pipeline import Pipeline, ReplyFilter, Stages, Turn, TurnContext
 from careguard.policy import LimitsPolicy
+from careguard.proxy.relay_anthropic import AnthropicRelay
+from careguard.proxy.relay_openai import OpenAIRelay
 from careguard.safejson import loads_request, loads_untrusted
 
 __all__ = ["CareGuardMiddleware"]
@@ -73,15 +75,8 @@ def stages_of(guard: Any) -> Stages:
 
 def _standard_relay(api: Api) -> Callable[[ReplyFilter], StreamRelay]:
     # The proxy's relays rewrite OpenAI/Anthropic SSE (choices, tool calls, blocks); reused,
-    # not copied. Their module also holds the proxy's litestar route, so this import happens
-    # here, once at construction, and only when a standard route is guarded.
-    if api == "anthropic":
-        from careguard.proxy.routes_anthropic import AnthropicRelay
-
-        return AnthropicRelay
-    from careguard.proxy.routes_openai import OpenAIRelay
-
-    return OpenAIRelay
+    # not copied. Their modules import no web framework.
+    return AnthropicRelay if api == "anthropic" else OpenAIRelay
 
 
 class CareGuardMiddleware:
