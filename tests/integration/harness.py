@@ -128,9 +128,13 @@ class ScriptedUpstream:
     async def _stream(self, anthropic: bool, text: str, receive: Receive, send: Send) -> None:
         s = self.script
 
+        gone = asyncio.Event()  # this stream's client left (an earlier test's stream that
+        # ends late must not end this one: the shared flag below is only for assertions)
+
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
+            gone.set()
             self.disconnected.set()
 
         watcher = asyncio.create_task(watch())
@@ -138,7 +142,7 @@ class ScriptedUpstream:
                     "headers": [(b"content-type", b"text/event-stream")]})
         try:
             for event in _events(anthropic, text, s.chunks, endless=s.endless):
-                if self.disconnected.is_set():
+                if gone.is_set():
                     self.sent_after_disconnect += 1
                     if self.sent_after_disconnect > 50:
                         return
