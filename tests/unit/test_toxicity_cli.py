@@ -33,8 +33,8 @@ def test_parse_records_accepts_valid_lines(lines: list[str], expected: list[Text
 @pytest.mark.parametrize(
     ("line", "error", "message"),
     [
-        ("{not json", InputError, "line 1: not valid JSON"),
-        ("[1, 2]", ShapeError, "line 1: expected an object"),
+        ("{not json", InputError, "line 1: invalid JSON"),
+        ("[1, 2]", ShapeError, "line 1: expected a JSON object"),
         ('{"id": "a"}', ShapeError, "line 1: missing 'text'"),
         ('{"text": 5}', ShapeError, "line 1: 'text' must be a string"),
         ('{"id": [1], "text": "x"}', ShapeError, "line 1: 'id' must be a string or a number"),

@@ -18,6 +18,7 @@ import sys
 from typing import Any, BinaryIO
 
 from careguard.errors import InputError, ShapeError
+from careguard.jsonl import json_objects
 
 
 def register(sub: Any) -> None:
@@ -35,19 +36,7 @@ def register(sub: Any) -> None:
 def parse_records(stream: BinaryIO, name: str) -> list[tuple[Any, str]]:
     """``(id, text)`` per non-blank line; raises :class:`InputError` naming the line."""
     out: list[tuple[Any, str]] = []
-    for n, raw in enumerate(stream, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: line {n}: not UTF-8 (byte {exc.start})") from None
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}: line {n}: invalid JSON (column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise ShapeError(f"{name}: line {n}: expected a JSON object", field="$")
+    for n, record in json_objects(stream, name):
         if "id" not in record:
             raise ShapeError(f"{name}: line {n}: missing field 'id'", field="$.id")
         if not isinstance(record.get("text"), str):

@@ -16,13 +16,13 @@ Definitions (gold and predicted levels are ranks 0..4):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from careguard.errors import InputError, ShapeError
+from careguard.errors import ShapeError
+from careguard.jsonl import json_objects
 from careguard.levels import LEVELS, Level
 
 __all__ = [
@@ -52,15 +52,7 @@ def keyword_level(user_texts: Iterable[str]) -> Level:
 def read_records(lines: Iterable[str], *, where: str = "input") -> list[dict[str, Any]]:
     """Parse JSON Lines evaluation records (``messages`` + gold ``level``; ``source``)."""
     out: list[dict[str, Any]] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: line {n}: invalid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict):
-            raise ShapeError(f"{where}: line {n}: a record must be an object", field="$")
+    for n, rec in json_objects(lines, where):
         if rec.get("level") not in {lv.value for lv in LEVELS}:
             raise ShapeError(
                 f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from careguard.errors import InputError, ShapeError
+from careguard.errors import ShapeError
+from careguard.jsonl import json_objects
 
 __all__ = ["TextRecord", "parse_records"]
 
@@ -21,15 +21,7 @@ class TextRecord:
 def parse_records(lines: Iterable[str]) -> list[TextRecord]:
     """Parse and validate every line (blank lines skipped); errors name the line, not the text."""
     records: list[TextRecord] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(obj, dict):
-            raise ShapeError(f"line {n}: expected an object with 'text'", field="$")
+    for n, obj in json_objects(lines):
         if "text" not in obj:
             raise ShapeError(f"line {n}: missing 'text'", field="$.text")
         if not isinstance(obj["text"], str):
