@@ -13,10 +13,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import logging
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ import pytest
 
 from careguard import CareGuardMiddleware, Guard
 from careguard.interventions import BLOCK_END, BLOCK_START
-from careguard.logs import configure_logging
 from careguard.pipeline import Stages
 from tests.integration.conftest import StartProxy, policy_with
 from tests.integration.harness import (
@@ -51,14 +48,10 @@ VALUES: list[Any] = [None, 0, 1.5, True, "x", [], {}]
 
 
 @pytest.fixture
-def logs(proxy: ServerThread) -> Iterator[io.StringIO]:
-    """Every log record of the service, through careguard's JSON formatter, at DEBUG."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    out = io.StringIO()
-    configure_logging("DEBUG", out)
-    yield out
-    root.handlers, root.level = saved[0], saved[1]
+def logs(proxy: ServerThread, logs: io.StringIO) -> io.StringIO:
+    """Every log record of the service (set up after the server, so uvicorn's own logging
+    configuration cannot replace careguard's handler)."""
+    return logs
 
 
 def send(url: str, api: str, *, raw: bytes | None = None, body: Any = None,
@@ -94,6 +87,7 @@ def check_healthy(url: str, logs: io.StringIO) -> None:
     assert httpx.get(url + "/healthz", timeout=10).status_code == 200
     assert httpx.get(url + "/readyz", timeout=10).status_code == 200
     text = logs.getvalue()
+    assert "request done" in text  # the service's log was really captured
     assert not [p for p in PII if p.lower() in text.lower()]
     assert "unexpected error" not in text and "Traceback" not in text
 

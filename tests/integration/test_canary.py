@@ -8,8 +8,6 @@ import copy
 import dataclasses
 import io
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +66,6 @@ def audit_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "audit.jsonl"
     monkeypatch.setenv("CAREGUARD_AUDIT_PATH", str(path))
     return path
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """Every log record, through careguard's JSON handler, at DEBUG."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    out = io.StringIO()
-    configure_logging("DEBUG", out)
-    yield out
-    root.handlers, root.level = saved[0], saved[1]
 
 
 def send(server: ServerThread, api: str, body: Any, seen: Seen, *, stream: bool = False,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,16 +137,6 @@ def test_a_bad_keys_file_stops_start_up(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- the upstream key
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    out = io.StringIO()
-    configure_logging("DEBUG", out)
-    yield out
-    root.handlers, root.level = saved[0], saved[1]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,20 +16,9 @@ CANARY_PHONE = "+1 415 555 0134"
 
 
 @pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """Configure logging into a buffer; restore the root logger afterwards. uvicorn's access
-    logger is reset too: a server started by an earlier test configures it (no propagation)."""
-    root = logging.getLogger()
-    access = logging.getLogger("uvicorn.access")
-    saved = root.handlers[:], root.level
-    saved_access = access.handlers[:], access.level, access.propagate, access.disabled
-    access.handlers, access.level = [], logging.NOTSET
-    access.propagate, access.disabled = True, False
-    out = io.StringIO()
-    configure_logging("DEBUG", out)
-    yield out
-    root.handlers, root.level = saved[0], saved[1]
-    access.handlers, access.level, access.propagate, access.disabled = saved_access
+def logged(logs: io.StringIO) -> io.StringIO:
+    """careguard's JSON log lines in a buffer (the shared ``logs`` fixture)."""
+    return logs
 
 
 def lines(out: io.StringIO) -> list[dict[str, Any]]:
