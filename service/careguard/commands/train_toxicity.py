@@ -1,7 +1,9 @@
-"""``careguard train-toxicity``: rebuild the compact toxicity head from Davidson et al. 2017.
+"""``careguard train-toxicity``: rebuild the compact toxicity model's trained tensors.
 
-Writes ``head.safetensors`` and ``compact.json`` (default: the package's
-``careguard/data/toxicity/``). Frozen-layer features are cached under ``--cache-dir``.
+Data: Davidson et al. 2017, GoEmotions/Counsel Chat texts as non-toxic, and careguard's own
+synthetic set (:mod:`careguard.toxicity.mix`). Writes ``head.safetensors`` and ``compact.json``
+(default: the package's ``careguard/data/toxicity/``). Frozen-layer features are cached under
+``--cache-dir``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ def register(sub: Any) -> None:
         default=_DEFAULT_NEGATIVES,
         help="distress train.jsonl: its GoEmotions and Counsel Chat texts are added as non-toxic",
     )
-    p.add_argument("--no-negatives", action="store_true", help="train on Davidson only")
+    p.add_argument("--no-negatives", action="store_true", help="leave those texts out")
     p.add_argument("--out", type=Path, default=None, help="output directory")
     p.add_argument("--cache-dir", type=Path, default=Path(".cache/toxicity"))
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--full-layers", type=int, default=None, help="last layers trained in full")
+    p.add_argument("--lora-layers", type=int, default=None, help="layers before them with LoRA")
+    p.add_argument("--synthetic-weight", type=int, default=None, help="synthetic repeats")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 2)")
     p.set_defaults(handler=_train)
 
@@ -39,15 +44,25 @@ def _train(args: argparse.Namespace) -> int:
 
     from careguard.errors import InputError
     from careguard.toxicity.assemble import compact_data_dir
+    from careguard.toxicity.mix import MixSettings
     from careguard.toxicity.training import TrainSettings, train_compact
 
     if not args.davidson.is_file():
         raise InputError(f"training data not found: {args.davidson}")
-    settings = TrainSettings()
-    if args.epochs is not None:
-        settings = dataclasses.replace(settings, epochs=args.epochs)
-    if args.threads is not None:
-        settings = dataclasses.replace(settings, threads=args.threads)
+    changes = {
+        "epochs": args.epochs,
+        "threads": args.threads,
+        "full_layers": args.full_layers,
+        "lora_layers": args.lora_layers,
+    }
+    settings = dataclasses.replace(
+        TrainSettings(), **{k: v for k, v in changes.items() if v is not None}
+    )
+    if not 1 <= settings.full_layers + settings.lora_layers <= 6 or settings.full_layers < 1:
+        raise InputError("need 1 <= full-layers and full-layers + lora-layers <= 6")
+    mix = MixSettings()
+    if args.synthetic_weight is not None:
+        mix = dataclasses.replace(mix, synthetic_weight=args.synthetic_weight)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -56,10 +71,9 @@ def _train(args: argparse.Namespace) -> int:
     if negatives is not None and not negatives.is_file():
         raise InputError(f"negatives file not found: {negatives}")
     report = train_compact(
-        args.davidson, args.out or compact_data_dir(), args.cache_dir, settings, log, negatives
+        args.davidson, args.out or compact_data_dir(), args.cache_dir, settings, log, negatives, mix
     )
     last = report["history"][-1]
-    print(
-        f"trained in {report['train_seconds']} s; Davidson dev ROC AUC {last['dev_auc_toxic']:.4f}"
-    )
+    figures = ", ".join(f"{k} {v:.4f}" for k, v in last.items() if k.startswith("dev_auc"))
+    print(f"trained in {report['train_seconds']} s; {figures}")
     return 0

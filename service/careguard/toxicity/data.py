@@ -23,6 +23,7 @@ from pathlib import Path
 __all__ = [
     "LabelledText",
     "clean_tweet",
+    "gab_style",
     "profanity_words",
     "read_davidson",
     "read_distress",
@@ -58,8 +59,22 @@ def clean_tweet(text: str) -> str:
     return " ".join(text.split())
 
 
+_TOKEN = re.compile(r"<user>|<url>|\w+(?:'\w+)?|[^\w\s]")
+
+
+def gab_style(text: str) -> str:
+    """A cleaned tweet as lower-case tokens with ``<user>``/``<url>`` placeholders.
+
+    Social-media dumps (Gab, Twitter) are often stored like this; training on it makes the model
+    read them as it reads chat text.
+    """
+    text = clean_tweet(text).replace("@user", "<user>").replace(" http", " <url>")
+    text = re.sub(r"^http\b", "<url>", text)
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
 def read_davidson(path: Path) -> list[LabelledText]:
-    """Davidson rows as soft-labelled texts (votes / coders)."""
+    """Davidson rows as soft-labelled texts (votes / coders), cleaned (:func:`clean_tweet`)."""
     rows: list[LabelledText] = []
     with path.open(newline="", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):

