@@ -64,3 +64,38 @@ def test_train_distress_missing_data_is_a_one_line_error(tmp_path: Path) -> None
     out = tmp_path / "m.npz"
     r = _run("train-distress", "--train", str(tmp_path / "none.jsonl"), "--out", str(out))
     assert r.returncode == 2 and "--train" in r.stderr and not out.exists()
+
+
+@pytest.mark.models
+def test_eval_disagreements_list_ids_and_signals_without_text(tmp_path: Path) -> None:
+    """--disagreements writes one line per crisis disagreement: id, gold, prediction and
+    signal names, never the text."""
+    f = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "a:1", "level": "moderate", "text": "I want to kill myself"},
+        {"id": "a:2", "level": "none", "text": "What a lovely sunny day"},
+        {"id": "a:3", "level": "high", "text": "What a lovely sunny morning"},
+    ]
+    f.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": r["id"],
+                    "messages": [{"role": "user", "content": r["text"]}],
+                    "level": r["level"],
+                    "source": "alpha",
+                }
+            )
+            for r in rows
+        )
+    )
+    out = tmp_path / "disagreements.jsonl"
+    r = _run("eval", "--disagreements", str(out), str(f))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [(x["id"], x["kind"]) for x in lines] == [
+        ("a:1", "false_crisis"),
+        ("a:3", "missed_crisis"),
+    ]
+    assert "rule:suicidal" in lines[0]["signals"]
+    assert "kill" not in out.read_text() and "sunny" not in out.read_text()

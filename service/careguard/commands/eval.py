@@ -24,6 +24,13 @@ def register(sub: Any) -> None:
         default=None,
         help="reuse/extend an embedding cache (.npz), e.g. .cache/distress/embeddings.npz",
     )
+    p.add_argument(
+        "--disagreements",
+        type=Path,
+        default=None,
+        help="write the records where careguard and the gold label disagree about a crisis"
+        " (JSON Lines: id, source, gold, predicted, kind, signal names; never text)",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -71,8 +78,11 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
     print(file=sys.stderr)
-    pred = [assessor.assess(c).level for c in convs]
+    assessments = [assessor.assess(c) for c in convs]
+    pred = [a.level for a in assessments]
     gold = [Level(r["level"]) for r in records]
+    if args.disagreements is not None:
+        _write_disagreements(args.disagreements, records, gold, assessments)
     base = [
         keyword_level(
             text_of_content(m.get("content"), "content")
@@ -92,3 +102,33 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(report(gold, pred, base, sources))
     return 0
+
+
+def _write_disagreements(
+    path: Path, records: list[dict[str, Any]], gold: list[Any], assessments: list[Any]
+) -> None:
+    """Records where careguard calls a crisis (``high`` or above) and the gold label does
+    not, or the reverse: what a person adjudicating the labels needs, by id only."""
+    from careguard.levels import Level
+
+    lines = []
+    for i, (r, g, a) in enumerate(zip(records, gold, assessments, strict=True)):
+        said, truth = a.level.rank >= Level.HIGH.rank, g.rank >= Level.HIGH.rank
+        if said == truth:
+            continue
+        lines.append(
+            json.dumps(
+                {
+                    "id": str(r.get("id", f"record {i + 1}")),
+                    "source": str(r.get("source", "unknown")),
+                    "gold": g.value,
+                    "predicted": a.level.value,
+                    "kind": "false_crisis" if said else "missed_crisis",
+                    "signals": sorted({s.name for s in a.signals}),
+                }
+            )
+        )
+    try:
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path} ({exc.strerror})") from None

@@ -31,9 +31,11 @@ _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 
 # Suicidal language in the first person (self) or about a named third party (other).
 _SELF = re.compile(
-    r"\b(?:kill(?:ing)? ?my ?self|kms|end(?:ing)? (?:my|it) (?:own )?(?:life|all)|end it"
+    r"\b(?:kill(?:ing)? ?my ?self|kms|end(?:ing)? (?:my|it) (?:own )?(?:life|all)"
+    r"|end it(?! with| off)"
     r"|take (?:my|my own) life|(?:think|thinking|thought|thoughts) (?:about|of)"
-    r" (?:ending (?:it|my life|things|everything)|killing myself|taking my (?:own )?life)"
+    r" (?:ending (?:it|my life|things|everything)(?! with| off| between)|killing myself"
+    r"|taking my (?:own )?life)"
     r"|ending it all|better off without me|(?:want|wanted|wanting|need) to die|wanna die"
     r"|(?:wish|wished"
     r"|hope) (?:i (?:was|were|could be) dead|i (?:was|were)n'?t (?:alive|born|here)|i (?:could"
@@ -41,6 +43,16 @@ _SELF = re.compile(
     r"|be alive|exist|be here|wake up|go on)|(?:i'?d|i would|i'?m|i am|be) better off dead"
     r"|no (?:reason|point) (?:to|in) (?:live|living|going on)|unalive my ?self|(?:hang|shoot"
     r"|drown|hurt) my ?self to death|suicidal|suicide|(?:sleep|go to sleep) and never wake up"
+    r"|(?:wish|wishing|wished|wishes|hope|hoping|pray|praying)(?: that)? i"
+    r" (?:would |could |will |might |'?d )?"
+    r"(?:just )?(?:get|catch) (?!old\b)(?:\w+ ){0,2}and die(?! happy| rich| old| in peace)"
+    r"|(?:wish|wishing|wished|wishes|pray|praying) (?:a|some|something|someone|somebody)"
+    r"(?: \w+)? (?:would|will|could) (?:just )?(?:kill me|take me|run me over|hit me)"
+    r"|(?:pray|praying) (?:that )?i (?:would |will )?(?:just )?die"
+    r"|might as well (?:just )?(?:be dead|die|end it(?: all)?(?! with| off)|get it over with)"
+    r"|i (?:should|ought to) (?:just )?(?:be dead|have died|not be alive)"
+    r"|(?:what'?s|whats|what is) (?:even )?the point (?:of|in) (?:being alive|staying alive|living"
+    r"|going on|carrying on)|put me out of my misery"
     r"|not (?:want to )?be (?:here|alive) anymore|can'?t (?:go on|keep going"
     r"|do this anymore) (?:living|anymore)|end(?:ing)? (?:my|this) pain for good|jump (?:off"
     r"|in front of)|overdos(?:e|ing))\b",
@@ -131,6 +143,14 @@ _FICTION = re.compile(
     r"|roleplay|role-play|rp)\b",
     _F,
 )
+_REPORTED = re.compile(
+    r"\b(?:told|tells?|telling|encouraged|encourag(?:e|es|ing)|urged|urging|dared|daring)"
+    r"(?: me| us)?(?: daily| repeatedly| again| often| constantly| always)? to"
+    r" (?:go |just |go and )?(?:commit )?$",
+    _F,
+)
+"""Someone else telling the writer to do it ("he told me to kill myself"): reported
+speech, like a quotation, not the writer's own wish."""
 _QUOTED = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 
 # Imminence: plan, means, time frame, preparation, an attempt in progress.
@@ -297,7 +317,7 @@ def _classify(sentence: str, start: int, fiction: bool) -> str:
     before = sentence[max(0, start - 60) : start]
     if _NEGATION.search(before) and not _EFFORT.search(before):
         return "negated"
-    if fiction or _in_quotes(sentence, start):
+    if fiction or _in_quotes(sentence, start) or _REPORTED.search(before):
         return "fiction"
     if _PAST.search(sentence) and (not _PRESENT.search(sentence) or _RECOVERED.search(sentence)):
         return "past"

@@ -11,7 +11,9 @@ train-distress``).
    temperature (calibration) by log-loss, then the decision offsets and the no-evidence
    penalty by coordinate search on the *whole pipeline's* record-level predictions
    (rules and trajectory included), maximising macro-F1 subject to crisis recall >= 0.90
-   and false-crisis rate <= 0.05. Pick the candidate with the best dev objective.
+   and false-crisis rate <= 0.05. Crisis recall is then a floor: if the search ends below
+   it, the ``high`` offset is raised in small steps until it is met (see
+   :func:`_recall_floor`). Pick the candidate with the best dev objective.
 5. Write ``model.npz`` with its metadata (data digests, configuration, dev figures).
 """
 
@@ -55,6 +57,8 @@ PENALTIES = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 """Grid for ``no_evidence_penalty`` (log-odds a long message without crisis words must clear
 to be ``high`` from the model alone)."""
 CRISIS_RECALL_MIN = 0.90
+RECALL_FLOOR_STEP = 0.0625
+RECALL_FLOOR_MAX_STEP = 1.0
 FALSE_CRISIS_MAX = 0.05
 
 
@@ -180,6 +184,26 @@ def _tune_offsets(model: DistressModel, dev: _Split, proba: Array) -> tuple[floa
                     model.offsets = old
         if not improved:
             break
+    return _recall_floor(model, dev, proba, best, info)
+
+
+def _recall_floor(
+    model: DistressModel, dev: _Split, proba: Array, best: float, info: dict[str, Any]
+) -> tuple[float, dict[str, Any]]:
+    """Crisis recall is a floor, not a trade: when the search ends below
+    ``CRISIS_RECALL_MIN``, raise the ``high`` offset in small steps (at most
+    ``RECALL_FLOOR_MAX_STEP`` log-odds) until it is reached, whatever that costs in
+    false crises; if it never is, keep the searched offsets."""
+    if (info["crisis_recall"] or 0.0) >= CRISIS_RECALL_MIN:
+        return best, info
+    searched = model.offsets
+    for step in np.arange(RECALL_FLOOR_STEP, RECALL_FLOOR_MAX_STEP + 1e-9, RECALL_FLOOR_STEP):
+        model.offsets = searched.copy()
+        model.offsets[Level.HIGH.rank] += float(step)
+        score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
+        if (trial_info["crisis_recall"] or 0.0) >= CRISIS_RECALL_MIN:
+            return score, trial_info
+    model.offsets = searched
     return best, info
 
 
