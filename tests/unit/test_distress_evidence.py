@@ -70,11 +70,19 @@ HIGH_LEANING = np.array([0.2, 0.05, 0.15, 0.6], np.float32)
 """Probabilities where ``high`` wins by log(0.6 / 0.2) = 1.1 log-odds."""
 
 
-def test_short_message_without_crisis_words_is_capped_at_moderate() -> None:
-    """A short message the model calls high, with no crisis words, comes out moderate."""
+def test_short_message_without_crisis_words_is_capped_below_high() -> None:
+    """A short message the model calls high, with no crisis words, takes the model's best
+    level below high, and at least low (here none is second best)."""
     r = combine(HIGH_LEANING, find(normalize("I feel really sad and lonely")), _model(0.0))
-    assert r.level is Level.MODERATE
+    assert r.level is Level.LOW
     assert "rule:no_crisis_words" in {s.name for s in r.signals}
+
+
+def test_capped_message_keeps_the_models_second_level() -> None:
+    """When moderate is the model's best level below high, a capped message is moderate."""
+    moderate_second = np.array([0.05, 0.1, 0.3, 0.55], np.float32)
+    r = combine(moderate_second, find(normalize("everything went wrong today")), _model(0.0))
+    assert r.level is Level.MODERATE
 
 
 def test_short_message_with_crisis_words_stays_high() -> None:
@@ -91,10 +99,10 @@ def test_long_message_high_when_it_clears_the_penalty() -> None:
     assert combine(HIGH_LEANING, f, _model(1.0)).level is Level.HIGH
 
 
-def test_long_message_moderate_when_it_does_not_clear_the_penalty() -> None:
-    """A long message without crisis words is moderate when the penalty outweighs high."""
+def test_long_message_below_high_when_it_does_not_clear_the_penalty() -> None:
+    """A long message without crisis words drops below high when the penalty outweighs it."""
     f = find(normalize(LONG_SAD))
-    assert combine(HIGH_LEANING, f, _model(2.0)).level is Level.MODERATE
+    assert combine(HIGH_LEANING, f, _model(2.0)).level is Level.LOW
 
 
 def test_plain_sadness_is_at_least_low() -> None:

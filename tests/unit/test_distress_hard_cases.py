@@ -104,12 +104,15 @@ CASES = [
     # ordinary sadness, nothing
     ("ordinary sadness", _user("I feel so down today, nothing is going right"), {L, M}, "self"),
     # short chat-style sadness is not a crisis (no death/suicide/self-harm content)
-    ("sad and lonely", _user("I feel really sad and lonely"), {L, M}, "self"),
-    ("hopeless for months", _user("I've felt hopeless for months"), {L, M}, "self"),
-    ("feeling hopeless", _user("I have been feeling hopeless for months"), {L, M}, "self"),
+    ("sad and lonely", _user("I feel really sad and lonely"), {L}, "self"),
+    ("stressful week", _user("Work has been really stressful this week"), {L}, "self"),
+    ("hopeless for months", _user("I've felt hopeless for months"), {M}, "self"),
+    ("feeling hopeless", _user("I have been feeling hopeless for months"), {M}, "self"),
+    ("no hope left", _user("honestly I have no hope left"), {M}, "self"),
+    ("hopeless at cooking", _user("I'm hopeless at cooking, send recipes"), {N, L}, None),
     ("stressed and sad", _user("work is stressing me out and I'm sad"), {L, M}, "self"),
     ("hate my life", _user("I hate my life"), {L, M}, "self"),
-    ("a burden", _user("I feel like a burden to everyone"), {L, M}, "self"),
+    ("a burden", _user("I feel like a burden to everyone"), {M}, "self"),
     # explicit ideation in chat register stays high
     ("not be here", _user("I don't want to be here anymore"), {H}, "self"),
     ("ending it", _user("I've been thinking about ending it"), {H}, "self"),

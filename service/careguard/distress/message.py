@@ -14,15 +14,17 @@ How the signals combine:
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
    best level (``rule:negation`` ... ).
 4. Without any death/suicide/self-harm word (:mod:`.evidence`), the model alone may not
-   call a message ``high``: a message under ``NO_EVIDENCE_MIN_WORDS`` words is capped at
-   ``moderate``, a longer one is too unless its ``high`` clears ``no_evidence_penalty``
+   call a message ``high``: a message under ``NO_EVIDENCE_MIN_WORDS`` words gets the
+   model's best level below ``high`` (at least ``low``: the model saw distress), a longer
+   one does too unless its ``high`` clears ``no_evidence_penalty``
    (``rule:no_crisis_words``). ``high`` means suicidal ideation, not deep sadness.
 5. The model alone may not call a message of fewer than four words ``high`` ("bye" after a
    chat reads like a farewell note to it), and greetings/thanks/goodbyes alone are
    ``none`` (``rule:short``, ``rule:pleasantry``).
 6. An idiom of delight ("I'm dying laughing") alone takes a model ``low`` to ``none``.
-   Plain first-person sadness ("I feel so down today") is at least ``low``
-   (``rule:sadness``).
+   Plain first-person sadness or stress ("I feel so down today") is at least ``low``
+   (``rule:sadness``); first-person hopelessness or feeling a burden ("I've felt hopeless
+   for months") at least ``moderate`` (``rule:hopelessness``), the ladder's definition.
 7. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
    with explicit intent, a plan or means).
@@ -113,8 +115,9 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
         adjusted = np.log(np.maximum(proba, 1e-12)) + model.offsets
         adjusted[Level.HIGH.rank] -= penalty
         if int(np.argmax(adjusted)) < Level.HIGH.rank:
-            rank = Level.MODERATE.rank  # the model saw strong distress: keep it, as moderate
-            signals.append(Signal("rule:no_crisis_words", Level.MODERATE))
+            # the model's best level below high, at least low: it saw distress
+            rank = max(int(np.argmax(adjusted)), Level.LOW.rank)
+            signals.append(Signal("rule:no_crisis_words", Level.from_rank(rank)))
             score = _at_or_above(proba, rank)
     if rank >= Level.HIGH.rank and not rule_backed and (f.short or f.pleasantry):
         adjusted = np.log(np.maximum(proba[:3], 1e-12)) + model.offsets[:3]
@@ -131,6 +134,10 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
     if f.sadness and rank < Level.LOW.rank:
         rank = Level.LOW.rank  # "I feel so down today" is ordinary sadness, not nothing
         signals.append(Signal("rule:sadness", Level.LOW))
+        score = _at_or_above(proba, rank)
+    if f.hopeless and rank < Level.MODERATE.rank:
+        rank = Level.MODERATE.rank  # hopelessness is the ladder's "moderate"
+        signals.append(Signal("rule:hopelessness", Level.MODERATE))
         score = _at_or_above(proba, rank)
     if f.self_harm:
         signals.append(Signal("rule:self_harm", Level.MODERATE))

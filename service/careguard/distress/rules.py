@@ -208,11 +208,24 @@ _SADNESS = re.compile(
     r"|devastated|helpless|gloomy)\b"
     r"|\b(?:feel|feeling|felt)(?: so| really| very| pretty| kind of| kinda| a bit| super"
     r"| quite| a little| completely| totally){0,2} (?:down|low|blue|awful|terrible|alone"
-    r"|lost)\b",
+    r"|lost)\b"
+    r"|\b(?:has been|have been|'?s been|is|was|are|were|feels?)(?: so| really| very| super"
+    r"| incredibly| extremely)? (?:stressful|stressing me out|overwhelming|exhausting)\b",
     _F,
 )
-"""Plain first-person sadness ("I feel so down today"): at least ``low`` (no negation word
-fits between the subject and the feeling, so "I'm not sad" does not match)."""
+"""Plain first-person sadness ("I feel so down today") or stress ("work has been really
+stressful"): at least ``low`` (no negation word fits between the subject and the feeling,
+so "I'm not sad" does not match)."""
+_HOPELESS = re.compile(
+    r"\b(?:i'?m|im|i am|i feel|i'?ve been|i have been|i'?ve felt|i have felt|i felt|i'?ve been"
+    r" feeling|i have been feeling|feeling)(?: so| really| very| completely| totally| just"
+    r"| utterly| like){0,2} (?:hopeless|a burden)\b(?! at\b| with\b| in the kitchen)"
+    r"|\bi (?:have|'?ve got|got) no hope\b|\bno hope left\b|\b(?:lost|losing) all hope\b"
+    r"|\bnothing (?:will )?ever (?:gets?|getting) better\b",
+    _F,
+)
+"""First-person hopelessness or feeling a burden ("I've felt hopeless for months", "I feel
+like a burden to everyone"): the ladder's ``moderate``, so at least that."""
 _SELF_WORDS = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|my|myself|mine)\b", _F)
 _PAST_ACT = re.compile(
     r"\b(?:tried|attempted|survived|i'?ve tried|have tried|had tried)(?: to)?[ ]*$", _F
@@ -278,10 +291,12 @@ class RuleFindings:
     words: int = 0
     """Whitespace-separated words in the message."""
     crisis_words: bool = False
-    sadness: bool = False
-    """First-person sadness, stress or low mood in plain words ("I feel so down")."""
     """Any death / suicide / self-harm word (:mod:`.evidence`): what lets the learned model
     alone call a message ``high`` without clearing the no-evidence penalty."""
+    sadness: bool = False
+    """First-person sadness, stress or low mood in plain words ("I feel so down")."""
+    hopeless: bool = False
+    """First-person hopelessness or feeling a burden ("I feel hopeless")."""
 
     @property
     def any_mention(self) -> bool:
@@ -400,6 +415,7 @@ def find(text: str) -> RuleFindings:
     flags["third_person"] = bool(_OTHER_WORDS.search(text))
     flags["crisis_words"] = has_crisis_words(text)
     flags["sadness"] = bool(_SADNESS.search(text))
+    flags["hopeless"] = bool(_HOPELESS.search(text))
     if recovered and not flags.get("live_self"):
         flags["past"] = flags.get("past", False) or flags.get("negated", False)
     return RuleFindings(words=words, **flags)
