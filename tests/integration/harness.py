@@ -256,3 +256,21 @@ def reply_text(api: str, resp: Any, *, stream: bool) -> str:
 def sent_text(received: Received) -> str:
     """Everything the upstream received, as one string (to search for leaked values)."""
     return json.dumps(received.body, ensure_ascii=False)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Poll ``check`` until it is true (HTTP errors count as not yet), or fail after
+    ``timeout`` seconds. For what happens after a response is sent (metrics are recorded
+    when the app returns, which a client may see a moment later)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)

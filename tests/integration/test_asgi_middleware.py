@@ -302,6 +302,24 @@ def test_other_routes_and_non_json_bodies_pass_untouched(
     assert "x-careguard-level" not in r.headers
 
 
+def test_non_json_body_over_the_limit_is_413_and_app_not_called(
+    chatbot: tuple[Chatbot, str],
+) -> None:
+    """A guarded route refuses a body it cannot inspect because of its size, whatever its
+    content type (it could be mislabelled JSON), instead of passing it on unguarded."""
+    bot, url = chatbot
+
+    def chunks() -> Iterator[bytes]:  # sent in pieces, as a large upload arrives
+        yield b'{"message": "'
+        for _ in range(20):
+            yield b"a" * 60_000
+        yield b'"}'
+
+    r = httpx.post(f"{url}/chat", content=chunks(), headers={"content-type": "text/plain"},
+                   timeout=30)  # fmt: skip
+    assert r.status_code == 413 and bot.bodies == []
+
+
 def test_json_body_under_another_content_type_is_still_guarded(
     chatbot: tuple[Chatbot, str],
 ) -> None:

@@ -18,7 +18,7 @@ from careguard.metrics import Metrics
 from careguard.observe import setup
 from careguard.pipeline import Pipeline, Stages
 from tests.integration.conftest import policy_with
-from tests.integration.harness import ServerThread
+from tests.integration.harness import ServerThread, wait_for
 
 pytestmark = [pytest.mark.models, pytest.mark.integration]
 
@@ -146,9 +146,13 @@ def test_turns_are_recorded_in_the_given_metrics(server: tuple[str, Metrics]) ->
     text = "Hi, I am Rosalind Okafor from the metrics test."  # not analysed before (cache)
     req = {"model": "m", "messages": [{"role": "user", "content": text}]}
     httpx.post(f"{url}/v1/chat/completions", json=req, timeout=30)
-    after = metrics.registry.get_sample_value(
-        "careguard_requests_total", {"route": "/v1/chat/completions", "outcome": "ok"})
-    assert after == before + 1
+
+    def counted() -> bool:  # recorded when the app returns, a moment after the reply
+        return metrics.registry.get_sample_value(
+            "careguard_requests_total", {"route": "/v1/chat/completions", "outcome": "ok"}
+        ) == before + 1
+
+    wait_for(counted, timeout=10)
     assert (metrics.registry.get_sample_value(
         "careguard_pii_entities_total", {"entity_type": "PERSON"}) or 0) >= 1
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import StartProxy
-from tests.integration.harness import ScriptedUpstream, ServerThread, free_port
+from tests.integration.harness import ScriptedUpstream, ServerThread, free_port, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.models, pytest.mark.slow]
 
@@ -54,19 +53,6 @@ def prometheus(careguard: ServerThread, tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-def wait_for(check: Any, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
 
 
 def query(url: str, promql: str) -> list[dict[str, Any]]:

@@ -128,14 +128,20 @@ class CareGuardMiddleware:
             return
         if not _is_json(scope):
             # a JSON body under another content type is still guarded (no way around the
-            # redaction by mislabelling); anything else reaches the app byte for byte
+            # redaction by mislabelling); anything else reaches the app byte for byte. A
+            # body over the limit cannot be inspected, so it is refused, not passed on.
+            limit = self.pipeline.policy.limits.max_body_bytes
             try:
-                raw, complete = await _read_prefix(receive, self.pipeline.policy.limits
-                                                   .max_body_bytes)  # fmt: skip
+                raw, complete = await _read_prefix(receive, limit)
             except _Disconnected:
                 return
-            receive = _replay(raw, receive, more=not complete)
-            if not complete or not _parses(raw):
+            if not complete:
+                too_large = InputError(f"request body over the limit of {limit} bytes", status=413)
+                await _error(send, route, too_large,
+                             [(b"x-careguard-request-id", uuid.uuid4().hex.encode())])  # fmt: skip
+                return
+            receive = _replay(raw, receive)
+            if not _parses(raw):
                 await self.app(scope, receive, send)
                 return
         scope = {**scope, "careguard_route": route}
