@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ CHAT = Route("/chat", message="$.message", history="$.history[*].content",
              history_roles="$.history[*].role", reply="$.reply")  # fmt: skip
 STREAM = Route("/chat/stream", message="$.message", reply="$.reply")
 EVENTS = Route("/chat/events", message="$.message", reply="$.reply", stream_delta="$.delta")
+NDJSON = Route("/chat/ndjson", message="$.message", reply="$.reply")
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +82,10 @@ class Chatbot:
             body = json.dumps({"reply": "".join(parts), "mood": "warm"}).encode()
             await self._send(send, 200, b"application/json", body)
             return
+        if scope["path"] == "/chat/ndjson":
+            body = b"".join(json.dumps({"delta": p}).encode() + b"\n" for p in parts)
+            await self._send(send, 200, b"application/x-ndjson", body)
+            return
         sse = scope["path"] == "/chat/events"
         ctype = b"text/event-stream" if sse else b"text/plain; charset=utf-8"
         await send({"type": "http.response.start", "status": 200,
@@ -102,7 +108,7 @@ class Chatbot:
 @pytest.fixture(scope="module")
 def chatbot_server(guard: Guard) -> Iterator[tuple[Chatbot, ServerThread]]:
     bot = Chatbot()
-    app = CareGuardMiddleware(bot, guard=guard, routes=[CHAT, STREAM, EVENTS])
+    app = CareGuardMiddleware(bot, guard=guard, routes=[CHAT, STREAM, EVENTS, NDJSON])
     with ServerThread(app) as server:
         yield bot, server
 
@@ -318,6 +324,19 @@ def test_non_json_body_over_the_limit_is_413_and_app_not_called(
     r = httpx.post(f"{url}/chat", content=chunks(), headers={"content-type": "text/plain"},
                    timeout=30)  # fmt: skip
     assert r.status_code == 413 and bot.bodies == []
+
+
+def test_a_reply_careguard_cannot_read_is_marked_unchecked(
+    chatbot: tuple[Chatbot, str], logs: io.StringIO
+) -> None:
+    """A 2xx reply in a format careguard does not read (NDJSON) passes through, marked
+    ``x-careguard-reply-checked: false`` and logged, never silently."""
+    _, url = chatbot
+    r = httpx.post(f"{url}/chat/ndjson", json={"message": CALM_MESSAGE}, timeout=30)
+    assert r.status_code == 200 and r.headers["x-careguard-reply-checked"] == "false"
+    assert r.content.count(b"\n") == 3
+    lines = [json.loads(x) for x in logs.getvalue().splitlines()]
+    assert any(x.get("kind") == "application/x-ndjson" for x in lines)
 
 
 def test_json_body_under_another_content_type_is_still_guarded(

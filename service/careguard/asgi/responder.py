@@ -9,9 +9,11 @@ message shows what the reply is, then
   proxy's OpenAI/Anthropic relays; own routes: the text at ``stream_delta`` or the data
   itself) — it stays a stream;
 - chunked text (``text/plain``): each chunk through the filter, the note at the end;
-- anything else, and non-2xx replies: passed through with careguard's headers only. On a turn
-  at the crisis level a 5xx from the app is replaced by careguard's own safe message with
-  resources (they must reach the user).
+- anything else, and non-2xx replies: passed through with careguard's headers only (a 2xx
+  reply in a format careguard does not read, e.g. NDJSON, also gets
+  ``x-careguard-reply-checked: false`` and a warning in the log: not checked, and no
+  resources added). On a turn at the crisis level a 5xx from the app is replaced by
+  careguard's own safe message with resources (they must reach the user).
 
 Only what restoration and checking need is held back (a placeholder prefix, a sentence).
 """
@@ -227,7 +229,10 @@ class Responder:
             self._mode = "stream"
             self._body = _TextRelay(self._rf, charset)
         else:
-            self._mode = "pass"
+            self._mode = "pass"  # nothing careguard reads: say so, never pass it silently
+            log.warning("reply not checked: a content type careguard does not read",
+                        extra={"kind": media or "none"})  # fmt: skip
+            self._extra = [*self._extra, (b"x-careguard-reply-checked", b"false")]
         keep = headers if self._mode == "pass" else _drop(headers, b"content-length")
         await self._send({**self._start, "headers": keep + self._extra})
         self.started = True
