@@ -172,7 +172,9 @@ class Metrics:
             ["outcome"], registry=r,
         )  # fmt: skip
         self.pii_entities = Counter(
-            "careguard_pii_entities", "Personal-data entities found, by entity type.",
+            "careguard_pii_entities",
+            "Personal-data entities found in newly analysed text, by entity type (history"
+            " re-sent in later turns is not counted again).",
             ["entity_type"], registry=r,
         )  # fmt: skip
         self.reply_actions = Counter(
