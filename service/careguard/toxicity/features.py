@@ -33,7 +33,7 @@ def base_model_dir() -> Path:
 
 @dataclass(frozen=True)
 class Prefix:
-    """Hidden states entering the last layer, ragged: ``states[offsets[i]:offsets[i+1]]``."""
+    """Hidden states entering the first trained layer (ragged: ``states[offsets[i]:...]``)."""
 
     states: npt.NDArray[np.float16]
     offsets: npt.NDArray[np.int64]
