@@ -35,6 +35,7 @@ def register(sub: Any) -> None:
     p.add_argument("--full-layers", type=int, default=None, help="last layers trained in full")
     p.add_argument("--lora-layers", type=int, default=None, help="layers before them with LoRA")
     p.add_argument("--synthetic-weight", type=int, default=None, help="synthetic repeats")
+    p.add_argument("--davidson-weight", type=int, default=None, help="Davidson repeats (0: none)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 2)")
     p.set_defaults(handler=_train)
 
@@ -60,9 +61,8 @@ def _train(args: argparse.Namespace) -> int:
     )
     if not 1 <= settings.full_layers + settings.lora_layers <= 6 or settings.full_layers < 1:
         raise InputError("need 1 <= full-layers and full-layers + lora-layers <= 6")
-    mix = MixSettings()
-    if args.synthetic_weight is not None:
-        mix = dataclasses.replace(mix, synthetic_weight=args.synthetic_weight)
+    weights = {"synthetic_weight": args.synthetic_weight, "davidson_weight": args.davidson_weight}
+    mix = dataclasses.replace(MixSettings(), **{k: v for k, v in weights.items() if v is not None})
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

@@ -41,6 +41,8 @@ class MixSettings:
     synthetic_per_template: int = 120
     synthetic_weight: int = 2
     """How many times each synthetic training item is repeated per epoch."""
+    davidson_weight: int = 1
+    """Repeats of the Davidson training rows (0: left out; its dev split is still measured)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def build_mix(davidson: Path, negatives: Path | None, settings: MixSettings = Mi
     ]
     return Mix(
         parts={
-            "davidson": (d_train, 1),
+            "davidson": (d_train, settings.davidson_weight),
             "negatives": (extra, 1),
             "synthetic": (synth, settings.synthetic_weight),
         },

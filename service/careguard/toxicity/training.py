@@ -126,7 +126,7 @@ def train_compact(
     train_rows: list[LabelledText] = []
     prefix: Prefix | None = None
     for rows, repeat in mix.parts.values():
-        if not rows:
+        if not rows or repeat < 1:
             continue
         part = encode(rows)
         part = part.subset(list(range(len(rows))) * repeat) if repeat > 1 else part
@@ -230,13 +230,15 @@ def train_compact(
         },
         "max_tokens": 256,
         "train_max_tokens": TRAIN_MAX_TOKENS,
-        "training_data": (
-            "Davidson et al. 2017 labeled_data.csv (MIT), soft labels, sampled; "
-            "careguard synthetic set (train templates); "
-            + (
+        "training_data": "; ".join(
+            (
+                "Davidson et al. 2017 labeled_data.csv (MIT), soft labels, sampled"
+                if mix_settings.davidson_weight
+                else "no Davidson rows (its dev split only measured)",
+                "careguard synthetic set (train templates)",
                 "GoEmotions (Apache-2.0) and Counsel Chat (MIT) texts as non-toxic"
                 if negatives
-                else "no extra non-toxic texts"
+                else "no extra non-toxic texts",
             )
         ),
         "mix": mix.counts,
