@@ -15,7 +15,8 @@ negatives about the same groups and words:
   ("i hate myself", "i want to die");
 - profanity aimed at no one ("this fucking traffic"): ``toxicity`` 0.2 (rude, not abuse).
 
-Every item is rendered in a random surface style (sentence case, lower case, lower-case
+A share of items of every kind is preceded by a neutral sentence (longer, mixed posts). Every
+item is rendered in a random surface style (sentence case, lower case, lower-case
 tokens with punctuation split off, optional ``<user>`` mentions, hashtags, ``<url>``), applied
 the same way to both classes. :data:`TRAIN_TEMPLATES` and :data:`VALID_TEMPLATES` are disjoint
 wordings, filled from disjoint filler lists, so ``split="valid"`` measures generalisation to
@@ -29,7 +30,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from careguard.toxicity.synthetic_lexicon import GROUPS, TRAIN, VALID, Fillers, Group
+from careguard.toxicity.synthetic_lexicon import (
+    GROUPS,
+    TRAIN,
+    VALID,
+    Fillers,
+    Group,
+    singular_slur,
+)
 
 __all__ = ["KINDS", "TRAIN_TEMPLATES", "VALID_TEMPLATES", "SyntheticItem", "generate"]
 
@@ -47,7 +55,9 @@ KINDS: dict[str, tuple[float, float]] = {
 # Slots: {P} group plural, {S} singular, {A} adjective, {SL} slur, {C} contempt, {V} vermin,
 # {F} fate, {K} kill verb, {I} insult, {IA} insult adjective, {T} threat, {PL} place,
 # {PR} praise, {ACT} activity, {TOP} topic, {CITY}, {N} name, {SW} swear, {TH} thing,
-# {SH} first-person self-hostility, {PW} institution or political camp, {CO} complaint.
+# {SH} first-person self-hostility, {PW} institution or political camp, {CO} complaint,
+# {SLS} a slur in the singular, {CT} what a conspiracy says a group controls, {EV} what it
+# blames the group for.
 TRAIN_TEMPLATES: dict[str, tuple[str, ...]] = {
     "hate": (
         "{P} are {C}",
@@ -73,6 +83,19 @@ TRAIN_TEMPLATES: dict[str, tuple[str, ...]] = {
         "another {S} doing what {SL} do",
         "{PL} would be better without {P}",
         "shut up you {IA} {S}",
+        "saw a bunch of {SL} at the mall today",
+        "my new neighbour is a {SLS}, great",
+        "that {SLS} {N} thinks he is one of us",
+        "{P} control {CT}",
+        "{P} are behind {EV}",
+        "{P} are invading {PL}",
+        "{PL} is being overrun by {P}",
+        "{A} invaders need to go home",
+        "{P} have no place in a civilised society",
+        "{P} are a threat to our women and children",
+        "what do you expect from a {SLS}",
+        "shut up {SLS}",
+        "{N} is such a {SLS}",
     ),
     "insult": (
         "you are a {I}",
@@ -153,6 +176,12 @@ VALID_TEMPLATES: dict[str, tuple[str, ...]] = {
         "{P} should be {F} tbh",
         "time to {K} the {SL}",
         "{A} scum like you should be {F}",
+        "{PL} is crawling with {SL}",
+        "{P} run {CT}, wake up",
+        "ugh, {SL}. that is all",
+        "some {SLS} cut in front of me at the store",
+        "{P} caused {EV}, look it up",
+        "go back to your country, {SLS}",
     ),
     "insult": (
         "what a {IA} {I} you are",
@@ -195,6 +224,8 @@ VALID_TEMPLATES: dict[str, tuple[str, ...]] = {
 _SLOT = re.compile(r"\{([A-Z]+)\}")
 _AN = re.compile(r"\b([Aa])\s+([aeiou])")  # "a arab" -> "an arab"
 _TOKEN = re.compile(r"<user>|<url>|\w+(?:'\w+)?|[^\w\s]")
+_CONTEXT_KINDS = ("group_neutral", "opinion")
+_CONTEXT_SHARE = 0.3
 _HASHTAGS = ("#news", "#truth", "#maga", "#life", "#wtf", "#politics", "#lol", "#fact")
 
 
@@ -214,11 +245,11 @@ def _fill(template: str, group: Group, words: Fillers, rng: random.Random) -> st
         "I": words.insults, "IA": words.insult_adjs, "T": words.threats, "PL": words.places,
         "PR": words.praise, "ACT": words.activities, "TOP": words.topics, "CITY": words.cities,
         "N": words.names, "SW": words.swears, "TH": words.things, "SH": words.self_hate,
-        "PW": words.powers, "CO": words.complaints,
+        "PW": words.powers, "CO": words.complaints, "CT": words.controls, "EV": words.evils,
         "P": (group.plural,), "S": (group.singular,), "A": (group.adjective,),
-        "SL": group.slurs,
+        "SL": group.slurs, "SLS": tuple(singular_slur(s) for s in group.slurs),
     }  # fmt: skip
-    if "{SL}" in template and not group.slurs:
+    if ("{SL}" in template or "{SLS}" in template) and not group.slurs:
         return None
     picked: dict[str, str] = {}
 
@@ -253,13 +284,23 @@ def _items(
     templates: dict[str, tuple[str, ...]], words: Fillers, per_template: int, seed: int
 ) -> Iterator[SyntheticItem]:
     rng = random.Random(seed)
+    context = [
+        text
+        for kind in _CONTEXT_KINDS
+        for template in templates[kind]
+        for _ in range(5)
+        if (text := _fill(template, rng.choice(GROUPS), words, rng)) is not None
+    ]
     for kind, group_templates in templates.items():
         toxicity, identity = KINDS[kind]
         for template in group_templates:
             for _ in range(per_template):
                 text = _fill(template, rng.choice(GROUPS), words, rng)
-                if text is not None:
-                    yield SyntheticItem(_style(text, rng), kind, toxicity, identity)
+                if text is None:
+                    continue
+                if rng.random() < _CONTEXT_SHARE:  # longer posts: a neutral sentence first
+                    text = f"{rng.choice(context)}. {text}"
+                yield SyntheticItem(_style(text, rng), kind, toxicity, identity)
 
 
 def generate(

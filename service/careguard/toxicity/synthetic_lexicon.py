@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GROUPS", "TRAIN", "VALID", "Fillers", "Group"]
+__all__ = ["GROUPS", "TRAIN", "VALID", "Fillers", "Group", "singular_slur"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,15 @@ GROUPS: tuple[Group, ...] = (
 )
 
 
+def singular_slur(plural: str) -> str:
+    """ "kikes" -> "kike", "bitches" -> "bitch", "trannies" -> "tranny"."""
+    if plural.endswith("ies"):
+        return plural[:-3] + "y"
+    if plural.endswith(("ches", "shes")):
+        return plural[:-2]
+    return plural[:-1] if plural.endswith("s") else plural
+
+
 @dataclass(frozen=True, slots=True)
 class Fillers:
     """Words slotted into templates; one set for training, a disjoint one for validation."""
@@ -92,6 +101,8 @@ class Fillers:
     self_hate: tuple[str, ...]  # first-person self-hostility (distress)
     powers: tuple[str, ...]  # institutions and political camps: criticised, not abused
     complaints: tuple[str, ...]  # harsh but civil criticism
+    controls: tuple[str, ...]  # what a conspiracy claims a group controls
+    evils: tuple[str, ...]  # what a conspiracy blames a group for
 
 
 TRAIN = Fillers(
@@ -267,6 +278,8 @@ TRAIN = Fillers(
         "should be ashamed of its record on",
         "is wrong about",
     ),
+    controls=("the media", "the banks", "hollywood", "the government", "our schools"),
+    evils=("every war", "the crime wave", "the drug trade", "the housing crisis", "the riots"),
     self_hate=(
         "i hate myself",
         "i am such a worthless piece of shit",
@@ -359,6 +372,8 @@ VALID = Fillers(
         "keeps ignoring the facts on",
         "is a total disaster on",
     ),
+    controls=("the courts", "wall street", "the universities", "big pharma"),
+    evils=("the recession", "the pandemic", "all the rapes", "the opioid crisis"),
     self_hate=(
         "i despise myself",
         "i am nothing but a fuck up",
