@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from careguard import observe
 from careguard.adapters import Api, append_reply_note, reply_texts, set_reply_text
-from careguard.pipeline_toxicity import check_whole_reply, reply_stream
+from careguard.pipeline_toxicity import ToxicReplyStream, check_whole_reply, reply_stream
 from careguard.policy import FailureMode
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class ReplyFilter:
         )
         self._seen: list[str] = []
         self._stopped = False
+        self.runs_models = isinstance(self._checker, ToxicReplyStream)
+        """The reply is scored by a model (toxicity): drive this filter from a worker
+        thread, not the event loop (each sentence costs milliseconds of inference)."""
 
     @property
     def stopped(self) -> bool:

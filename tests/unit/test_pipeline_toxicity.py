@@ -239,3 +239,12 @@ def test_reply_scoring_failure_follows_the_failure_mode(
         assert out == NEUTRAL_REPLY and turn.degraded == []
     else:
         assert out == f"{KIND} Tell me more about it." and turn.degraded == ["toxicity"]
+
+
+def test_reply_filter_says_it_runs_models_when_toxicity_checks_the_reply(stages: Stages) -> None:
+    """A distressed turn's reply is scored by the model, so its filter asks to be run off
+    the event loop; the same turn without the toxicity stage does not."""
+    turn = prepare(Pipeline(stages), DISTRESSED)
+    assert Pipeline(stages).reply(turn).runs_models
+    plain = Pipeline(dataclasses.replace(stages, toxicity=None))
+    assert not plain.reply(prepare(plain, DISTRESSED)).runs_models

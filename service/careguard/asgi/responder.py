@@ -25,7 +25,9 @@ import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+import anyio.to_thread
 
 from careguard.asgi.jsonpath import JsonPath
 from careguard.asgi.routes import Route
@@ -36,6 +38,7 @@ from careguard.proxy.sse import SSEEvent, SSEParser, encode_event, encode_json_e
 __all__ = ["Responder", "StreamRelay"]
 
 log = logging.getLogger("careguard.asgi")
+_T = TypeVar("_T")
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -194,10 +197,14 @@ class Responder:
             if not more:
                 await self._finish_json()
         else:
-            assert self._body is not None
-            out = self._body.feed(chunk)
-            if not more:
-                out += self._body.end()
+            body = self._body
+            assert body is not None
+
+            def step() -> bytes:
+                out = body.feed(chunk)
+                return out if more else out + body.end()
+
+            out = await self._call(step)
             if out or not more:
                 await self._send({"type": "http.response.body", "body": out, "more_body": more})
 
@@ -244,6 +251,13 @@ class Responder:
         await self._send({**self._start, "status": status, "headers": headers + self._extra})
         self.started = True
 
+    async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)``, in a worker thread when the reply filter runs a model (toxicity):
+        the event loop keeps serving other requests meanwhile."""
+        if self._rf.runs_models:
+            return await anyio.to_thread.run_sync(fn, *args)
+        return fn(*args)
+
     async def _finish_json(self) -> None:
         assert self._start is not None
         headers = [(bytes(k), bytes(v)) for k, v in self._start.get("headers", [])]
@@ -253,7 +267,7 @@ class Responder:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            data = self._complete(data)
+            data = await self._call(self._complete, data)
             body = json.dumps(data, ensure_ascii=False).encode()
         elif self._rf.turn.guarantee:  # not a JSON object: resources still reach the user
             log.warning("app reply is not a JSON object on a crisis turn; careguard answers")

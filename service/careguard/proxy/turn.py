@@ -109,7 +109,8 @@ async def handle_turn(
             finished = await anyio.to_thread.run_sync(rf.finish_json, api, reply)
             return Response(finished, headers=headers, media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
-        return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes),
+        return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes,
+                             offload=rf.runs_models),
                       headers=headers,
                       media_type="text/event-stream", background=BackgroundTask(stack.aclose))
     except Exception as exc:
@@ -158,37 +159,46 @@ async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[s
 
 async def _relay(
     resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack, deadline: float,
-    max_event: int | None = None,
+    max_event: int | None = None, *, offload: bool = False,
 ) -> AsyncIterator[bytes]:
     """Upstream SSE → client SSE, event by event; closing stops the upstream read.
 
     ``deadline`` (monotonic) bounds the whole stream (``limits.upstream_total_s``); the
     per-read timeout is httpx's. A stream that ends without its API's final event
     (``[DONE]`` / ``message_stop``) broke off, even when the connection closed cleanly.
+    ``offload``: the relay's filter runs a model (toxicity), so it is driven from a worker
+    thread and the event loop keeps serving other requests meanwhile.
     """
     parser = SSEParser(max_event)
     finished = False
+
+    def feed(events: list[SSEEvent]) -> list[bytes]:
+        return [b for ev in events for b in relay.feed(ev)]
+
+    async def call(fn: Callable[..., list[bytes]], *args: Any) -> list[bytes]:
+        return await anyio.to_thread.run_sync(fn, *args) if offload else fn(*args)
+
     try:
         try:
             tail: list[bytes] | None = None
             async for chunk in resp.aiter_bytes():
                 events = parser.feed(chunk)
                 finished = finished or any(_is_final(ev) for ev in events)
-                out = b"".join(b for ev in events for b in relay.feed(ev))
+                out = b"".join(await call(feed, events))
                 if out:
                     yield out
                 if relay.stopped:  # the reply was replaced: stop reading, close properly
-                    tail = relay.finish()
+                    tail = await call(relay.finish)
                     break
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("stream over its total deadline")
             if tail is None:
                 events = parser.close()
                 finished = finished or any(_is_final(ev) for ev in events)
-                tail = [b for ev in events for b in relay.feed(ev)]
+                tail = await call(feed, events)
                 if not finished:
                     raise httpx.RemoteProtocolError("upstream stream ended early")
-                tail += relay.end()
+                tail += await call(relay.end)
         except httpx.TimeoutException:
             tail = relay.fail(UpstreamTimeout("upstream stopped answering"))
         except EventTooLarge:
