@@ -130,13 +130,11 @@ class CareGuardMiddleware:
             # a JSON body under another content type is still guarded (no way around the
             # redaction by mislabelling); anything else reaches the app byte for byte. A
             # body over the limit cannot be inspected, so it is refused, not passed on.
-            limit = self.pipeline.policy.limits.max_body_bytes
             try:
-                raw, complete = await _read_prefix(receive, limit)
+                raw = await _read_body(receive, self.pipeline.policy.limits.max_body_bytes)
             except _Disconnected:
                 return
-            if not complete:
-                too_large = InputError(f"request body over the limit of {limit} bytes", status=413)
+            except InputError as too_large:
                 await _error(send, route, too_large,
                              [(b"x-careguard-request-id", uuid.uuid4().hex.encode())])  # fmt: skip
                 return
@@ -239,20 +237,6 @@ def _is_json(scope: Scope) -> bool:
     return True
 
 
-async def _read_prefix(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """Up to ``limit`` bytes of the body, and whether that is all of it."""
-    buf = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        buf += message.get("body", b"")
-        if not message.get("more_body", False):
-            return bytes(buf), True
-        if len(buf) > limit:
-            return bytes(buf), False
-
-
 def _parses(raw: bytes) -> bool:
     try:
         loads_untrusted(raw)
@@ -303,16 +287,15 @@ def _scope_for(scope: Scope, body: bytes, state: CareGuardState) -> Scope:
     return inner
 
 
-def _replay(body: bytes, receive: Receive, *, more: bool = False) -> Receive:
-    """``body`` once, then the client's own messages (the rest of the body when ``more``,
-    then ``http.disconnect``)."""
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """``body`` once, then the client's own messages (``http.disconnect``)."""
     sent = False
 
     async def replay() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
+            return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
     return replay
