@@ -16,7 +16,7 @@ import pytest
 from careguard import CareGuardMiddleware, Guard
 from careguard.asgi import CareGuardState, Route
 from careguard.pipeline import Stages
-from tests.integration.harness import ServerThread
+from tests.integration.harness import ServerThread, lifespan, read_body
 
 pytestmark = [pytest.mark.models, pytest.mark.integration]
 
@@ -36,22 +36,6 @@ def guard(stages: Stages) -> Guard:
     """A Guard over the session's real stages (built once for all integration tests)."""
     return Guard(stages.loaded, assessor=stages.assessor, redactor=stages.redactor,
                  stages=stages)  # fmt: skip
-
-
-async def lifespan(receive: Any, send: Any) -> None:
-    """Answer uvicorn's lifespan protocol (a bare ASGI app's few lines for it)."""
-    while (await receive())["type"] != "lifespan.shutdown":
-        await send({"type": "lifespan.startup.complete"})
-    await send({"type": "lifespan.shutdown.complete"})
-
-
-async def read_body(receive: Any) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
 
 
 class Chatbot:

@@ -18,7 +18,7 @@ from careguard.metrics import Metrics
 from careguard.observe import setup
 from careguard.pipeline import Pipeline, Stages
 from tests.integration.conftest import policy_with
-from tests.integration.harness import ServerThread, wait_for
+from tests.integration.harness import ServerThread, lifespan, read_body, wait_for
 
 pytestmark = [pytest.mark.models, pytest.mark.integration]
 
@@ -43,17 +43,9 @@ async def llm_app(scope: Any, receive: Any, send: Any) -> None:
     ``/fail`` answers 500; ``stream: true`` gets OpenAI SSE chunks.
     """
     if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
+        await lifespan(receive, send)
         return
-    raw = b""
-    while True:
-        message = await receive()
-        raw += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    body = json.loads(raw)
+    body = json.loads(await read_body(receive))
     last = body["messages"][-1]["content"]
     reply = f"I hear you. You said: {last}"
     if scope["path"] == "/fail":
