@@ -10,7 +10,10 @@ responder drive it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import anyio.to_thread
 
 from careguard import observe
 from careguard.adapters import Api, append_reply_note, reply_texts, set_reply_text
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ReplyFilter", "TextFilter"]
 
 log = logging.getLogger("careguard.pipeline")
+T = TypeVar("T")
 
 
 class TextFilter(Protocol):
@@ -62,6 +66,13 @@ class ReplyFilter:
         self.runs_models = isinstance(self._checker, ToxicReplyStream)
         """The reply is scored by a model (toxicity): drive this filter from a worker
         thread, not the event loop (each sentence costs milliseconds of inference)."""
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` (work that drives this filter), in a worker thread when the filter
+        runs a model, so the event loop keeps serving other requests meanwhile."""
+        if self.runs_models:
+            return await anyio.to_thread.run_sync(fn, *args)
+        return fn(*args)
 
     @property
     def stopped(self) -> bool:

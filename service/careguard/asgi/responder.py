@@ -25,9 +25,7 @@ import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Protocol, TypeVar
-
-import anyio.to_thread
+from typing import Any, Protocol
 
 from careguard.asgi.jsonpath import JsonPath
 from careguard.asgi.routes import Route
@@ -38,7 +36,6 @@ from careguard.proxy.sse import SSEEvent, SSEParser, encode_event, encode_json_e
 __all__ = ["Responder", "StreamRelay"]
 
 log = logging.getLogger("careguard.asgi")
-_T = TypeVar("_T")
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -204,7 +201,7 @@ class Responder:
                 out = body.feed(chunk)
                 return out if more else out + body.end()
 
-            out = await self._call(step)
+            out = await self._rf.run(step)
             if out or not more:
                 await self._send({"type": "http.response.body", "body": out, "more_body": more})
 
@@ -251,13 +248,6 @@ class Responder:
         await self._send({**self._start, "status": status, "headers": headers + self._extra})
         self.started = True
 
-    async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(*args)``, in a worker thread when the reply filter runs a model (toxicity):
-        the event loop keeps serving other requests meanwhile."""
-        if self._rf.runs_models:
-            return await anyio.to_thread.run_sync(fn, *args)
-        return fn(*args)
-
     async def _finish_json(self) -> None:
         assert self._start is not None
         headers = [(bytes(k), bytes(v)) for k, v in self._start.get("headers", [])]
@@ -267,7 +257,7 @@ class Responder:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            data = await self._call(self._complete, data)
+            data = await self._rf.run(self._complete, data)
             body = json.dumps(data, ensure_ascii=False).encode()
         elif self._rf.turn.guarantee:  # not a JSON object: resources still reach the user
             log.warning("app reply is not a JSON object on a crisis turn; careguard answers")

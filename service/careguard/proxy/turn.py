@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
@@ -40,6 +40,10 @@ from careguard.safejson import loads_untrusted
 __all__ = ["StreamRelay", "handle_turn"]
 
 log = logging.getLogger("careguard.proxy")
+
+
+Runner = Callable[..., Awaitable[list[bytes]]]
+"""How relay work is run: :meth:`ReplyFilter.run` (off the event loop when it runs a model)."""
 
 
 class StreamRelay(Protocol):
@@ -110,7 +114,7 @@ async def handle_turn(
             return Response(finished, headers=headers, media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
         return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes,
-                             offload=rf.runs_models),
+                             run=rf.run),
                       headers=headers,
                       media_type="text/event-stream", background=BackgroundTask(stack.aclose))
     except Exception as exc:
@@ -159,15 +163,15 @@ async def _read_json_reply(resp: httpx.Response, limits: LimitsPolicy) -> dict[s
 
 async def _relay(
     resp: httpx.Response, relay: StreamRelay, stack: AsyncExitStack, deadline: float,
-    max_event: int | None = None, *, offload: bool = False,
+    max_event: int | None = None, *, run: Runner | None = None,
 ) -> AsyncIterator[bytes]:
     """Upstream SSE → client SSE, event by event; closing stops the upstream read.
 
     ``deadline`` (monotonic) bounds the whole stream (``limits.upstream_total_s``); the
     per-read timeout is httpx's. A stream that ends without its API's final event
     (``[DONE]`` / ``message_stop``) broke off, even when the connection closed cleanly.
-    ``offload``: the relay's filter runs a model (toxicity), so it is driven from a worker
-    thread and the event loop keeps serving other requests meanwhile.
+    ``run`` drives the relay (``ReplyFilter.run``: in a worker thread when the reply filter
+    runs a model, so the event loop keeps serving other requests meanwhile).
     """
     parser = SSEParser(max_event)
     finished = False
@@ -176,7 +180,7 @@ async def _relay(
         return [b for ev in events for b in relay.feed(ev)]
 
     async def call(fn: Callable[..., list[bytes]], *args: Any) -> list[bytes]:
-        return await anyio.to_thread.run_sync(fn, *args) if offload else fn(*args)
+        return await run(fn, *args) if run is not None else fn(*args)
 
     try:
         try:
