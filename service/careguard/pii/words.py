@@ -3,7 +3,9 @@ this module loads neither spaCy nor presidio)."""
 
 from __future__ import annotations
 
-__all__ = ["NOT_A_NAME"]
+import re
+
+__all__ = ["NOT_A_NAME", "ends_are_names"]
 
 # Words that follow "my name is", "call me", "I'm in" and similar phrases without being a name
 # or a place ("call me back", "I'm in Pain", "my friend Who"). Compared in lower case.
@@ -21,3 +23,10 @@ NOT_A_NAME = frozenset(
     of on in at by about as like out up down over under into onto upon
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+
+
+def ends_are_names(value: str) -> bool:
+    """Whether neither the first nor the last word of ``value`` is a common word that a
+    capitalised-name pattern catches by mistake ("Worry", "Today")."""
+    words = re.split(r"\s+", value)
+    return words[0].lower() not in NOT_A_NAME and words[-1].lower() not in NOT_A_NAME

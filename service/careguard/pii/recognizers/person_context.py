@@ -8,10 +8,8 @@ and forms announce names in a few regular ways: "my name is …", "call me …",
 
 from __future__ import annotations
 
-import re
-
 from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
-from careguard.pii.words import NOT_A_NAME
+from careguard.pii.words import ends_are_names
 
 __all__ = ["PersonContextRecognizer"]
 
@@ -85,5 +83,4 @@ class PersonContextRecognizer(RegexRecognizer):
     PATTERNS = PATTERNS
 
     def validate(self, value: str) -> bool:
-        words = re.split(r"\s+", value)
-        return words[0].lower() not in NOT_A_NAME and words[-1].lower() not in NOT_A_NAME
+        return ends_are_names(value)
