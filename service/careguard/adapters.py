@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from careguard.conversation import ROLES, Message, Role
+from careguard.conversation import ROLES, Message, Role, message_role
 from careguard.errors import ShapeError
 
 __all__ = [
@@ -112,14 +112,8 @@ def parse_request(api: Api, body: Any) -> Exchange:
     allowed = _ANTHROPIC_ROLES if api == "anthropic" else ROLES
     for i, m in enumerate(raw):
         at = f"$.messages[{i}]"
-        if not isinstance(m, dict):
-            raise ShapeError(f"{at} must be an object", field=at)
-        role = m.get("role")
-        if not isinstance(role, str) or role not in allowed:
-            raise ShapeError(
-                f"{at}.role must be one of {', '.join(sorted(allowed))}", field=f"{at}.role"
-            )
-        _read_content(ex, cast(Role, role), m, "content", ("messages", i, "content"), at)
+        role = message_role(m, at, allowed)
+        _read_content(ex, role, m, "content", ("messages", i, "content"), at)
         calls = m.get("tool_calls")
         if api == "openai" and isinstance(calls, list):  # arguments are a JSON string
             for k, call in enumerate(calls):

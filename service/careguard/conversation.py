@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 from careguard.errors import ShapeError
 
-__all__ = ["ROLES", "Message", "Role", "messages_from_openai", "text_of_content"]
+__all__ = ["ROLES", "Message", "Role", "message_role", "messages_from_openai", "text_of_content"]
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 ROLES: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
@@ -62,12 +62,19 @@ def messages_from_openai(messages: Any, where: str = "$.messages") -> list[Messa
     out: list[Message] = []
     for i, m in enumerate(messages):
         at = f"{where}[{i}]"
-        if not isinstance(m, dict):
-            raise ShapeError(f"{at} must be an object", field=at)
-        role = m.get("role")
-        if not isinstance(role, str) or role not in ROLES:
-            raise ShapeError(
-                f"{at}.role must be one of {', '.join(sorted(ROLES))}", field=f"{at}.role"
-            )
-        out.append(Message(cast(Role, role), text_of_content(m.get("content"), f"{at}.content")))
+        role = message_role(m, at, ROLES)
+        out.append(Message(role, text_of_content(m.get("content"), f"{at}.content")))
     return out
+
+
+def message_role(m: Any, at: str, allowed: frozenset[str]) -> Role:
+    """The role of message ``m`` (found at ``at``), which must be an object whose role is
+    one of ``allowed``; else a :class:`ShapeError` naming the field."""
+    if not isinstance(m, dict):
+        raise ShapeError(f"{at} must be an object", field=at)
+    role = m.get("role")
+    if not isinstance(role, str) or role not in allowed:
+        raise ShapeError(
+            f"{at}.role must be one of {', '.join(sorted(allowed))}", field=f"{at}.role"
+        )
+    return cast(Role, role)
