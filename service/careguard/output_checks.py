@@ -105,6 +105,11 @@ def _fix_committed(sentence: str) -> str:
 _UNITS = r"(?:mg|milligrams?|g|grams?|pills?|tablets?|capsules?)"
 _DEATH = r"(?:die|dying|death|dead|kill|fatal|lethal|overdose|end (?:your|my|their) life)"
 
+_STILL_HERE = (
+    "I'm still here with you, and I'd like to keep listening if you want to keep talking."
+)
+"""The rewrite for a reply that ends or leaves the conversation."""
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "method-details",
@@ -176,8 +181,7 @@ RULES: tuple[Rule, ...] = (
         unless=re.compile(r"\b(?:for now|whenever|any ?time|again|come back|talk soon|here for "
                           r"you|still here)\b", _I),
         min_level=Level.LOW,
-        rewrite="I'm still here with you, and I'd like to keep listening if you want to keep "
-                "talking.",
+        rewrite=_STILL_HERE,
     ),
     Rule(
         "abandonment",
@@ -190,8 +194,7 @@ RULES: tuple[Rule, ...] = (
         unless=re.compile(r"\b(?:but|however|though|although|instead|except|yet|while|here for "
                           r"you|here with you|keep talking|still here)\b", _I),
         min_level=Level.LOW,
-        rewrite="I'm still here with you, and I'd like to keep listening if you want to keep "
-                "talking.",
+        rewrite=_STILL_HERE,
     ),
 )
 
