@@ -19,27 +19,31 @@ import careguard
 from careguard.errors import InputError
 
 _CONTENT = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]}
+
+
+def _messages(roles: list[str]) -> dict[str, Any]:
+    """The schema of a message list whose roles are ``roles``."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["role", "content"],
+            "properties": {"role": {"type": "string", "enum": roles}, "content": _CONTENT},
+        },
+    }
+
+
+_OPENAI_MESSAGES = _messages(["system", "developer", "user", "assistant", "tool"])
 _OPENAI_REQUEST = {
     "type": "object",
     "required": ["messages"],
     "properties": {
         "model": {"type": "string"},
         "stream": {"type": "boolean"},
-        "messages": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["role", "content"],
-                "properties": {
-                    "role": {"type": "string", "enum": ["system", "developer", "user",
-                                                        "assistant", "tool"]},
-                    "content": _CONTENT,
-                },
-            },
-        },
+        "messages": _OPENAI_MESSAGES,
     },
     "additionalProperties": True,
-}  # fmt: skip
+}
 _ANTHROPIC_REQUEST = {
     "type": "object",
     "required": ["model", "max_tokens", "messages"],
@@ -48,24 +52,14 @@ _ANTHROPIC_REQUEST = {
         "max_tokens": {"type": "integer", "minimum": 1},
         "stream": {"type": "boolean"},
         "system": _CONTENT,
-        "messages": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["role", "content"],
-                "properties": {
-                    "role": {"type": "string", "enum": ["user", "assistant"]},
-                    "content": _CONTENT,
-                },
-            },
-        },
+        "messages": _messages(["user", "assistant"]),
     },
     "additionalProperties": True,
 }
 _ASSESS_REQUEST = {
     "type": "object",
     "required": ["messages"],
-    "properties": {"messages": _OPENAI_REQUEST["properties"]["messages"]},  # type: ignore[index]
+    "properties": {"messages": _OPENAI_MESSAGES},
 }
 _OPENAI_ERROR = {
     "type": "object",
