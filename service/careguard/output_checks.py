@@ -33,6 +33,7 @@ from careguard import observe
 from careguard.interventions import Plan, direct_response
 from careguard.levels import Level
 from careguard.policy import Policy, ReplyAction
+from careguard.text import fold_apostrophes
 
 __all__ = [
     "ANNOTATION",
@@ -83,6 +84,7 @@ class Rule:
         return level is None or level >= self.min_level
 
     def hits(self, sentence: str) -> bool:
+        sentence = fold_apostrophes(sentence)  # "I won’t" is "I won't"
         if self.unless is not None and self.unless.search(sentence):
             return False
         for p in self.patterns:

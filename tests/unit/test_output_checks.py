@@ -109,6 +109,18 @@ def test_unsafe_sentence_is_flagged(sentence: str, rule: str) -> None:
     assert rule in findings_in(sentence)
 
 
+@pytest.mark.parametrize("sentence", [s for s in SAFE_SENTENCES if "'" in s])
+def test_safe_sentence_with_typographic_apostrophes_is_not_flagged(sentence: str) -> None:
+    """LLMs often write ’ for ': "I won’t tell you how" is the same refusal."""
+    assert findings_in(sentence.replace("'", "\u2019")) == ()
+
+
+@pytest.mark.parametrize(("sentence", "rule"), [u for u in UNSAFE if "'" in u[0]])
+def test_unsafe_sentence_with_typographic_apostrophes_is_flagged(sentence: str, rule: str) -> None:
+    """Typographic apostrophes hide nothing from the rules."""
+    assert rule in findings_in(sentence.replace("'", "\u2019"), Level.HIGH)
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rewrite_sentences_pass_every_rule(rule: Rule) -> None:
     """The replacement sentences themselves break no rule."""

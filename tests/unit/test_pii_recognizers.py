@@ -120,6 +120,8 @@ def test_phone_context_rejects_dates_ids_and_bare_numbers(text: str) -> None:
         ("I'm so jealous! said Erle to Maurice", "Maurice"),
         ("Have you been to a Ravil G Yefimov concert?", "Ravil G Yefimov"),
         ("Directed By:    Sari J. Paavolainen", "Sari J. Paavolainen"),
+        ("my name\u2019s Oluwaseun", "Oluwaseun"),
+        ("i\u2019m called tamsin", "tamsin"),
     ],
 )
 def test_announced_names(text: str, value: str) -> None:
@@ -143,6 +145,7 @@ def test_announce_phrases_without_a_name(text: str) -> None:
         ("We moved here from ESPOO", "ESPOO", True),
         ("I'm in Den Haag, at the conference", "Den Haag", True),
         ("I'm in Pain all day", "Pain", False),
+        ("I\u2019m from Knivsta originally", "Knivsta", True),
     ],
 )
 def test_announced_places(text: str, value: str, found: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
 from careguard.pii.words import ends_are_names
+from careguard.text import any_apostrophe
 
 __all__ = ["LocationContextRecognizer"]
 
@@ -17,7 +18,7 @@ _UP = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
 _CAP = rf"[{_UP}][\w'’-]*"
 _LINK = "de|del|la|le|du|da|do|di|nad|pod|upon|on|am|an|im|sur|en|y"
 _PLACE = rf"{_CAP}(?:[ ]+(?:(?:{_LINK})[ ]+)?{_CAP}){{0,2}}(?!\w)"
-_ANNOUNCE = (
+_ANNOUNCE = any_apostrophe(
     r"grew up in|born in|raised in|originally from|moved(?: here| back| away)? (?:from|to)|"
     r"(?:i|we|they|he|she) (?:live|lived|lives|am living|are living) in|living in|"
     r"returned to|(?:i'm|i am|we're|we are) (?:in|from)|home ?town(?: is|,)?|home city|"

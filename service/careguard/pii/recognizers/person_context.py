@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from careguard.pii.recognizers._regex import RegexPattern, RegexRecognizer
 from careguard.pii.words import ends_are_names
+from careguard.text import any_apostrophe
 
 __all__ = ["PersonContextRecognizer"]
 
@@ -23,7 +24,7 @@ _RELATIONS = (
     "co-worker|ex|fianc[ée]e?|cousin|aunt|uncle|grandma|grandmother|grandpa|grandfather|"
     "roommate|flatmate|neighbou?r|manager|nephew|niece|stepmom|stepdad|baby|kid|child"
 )
-_ANNOUNCE = (
+_ANNOUNCE = any_apostrophe(
     r"my name is|my name's|name is|i am called|i'm called|call me|calls me|called me|"
     r"name on the account is|maiden name is|ask for|this is|it's under|it is under|named|"
     r"known as|goes by|went by|was called|is called|said|asked|told|replied|"
@@ -35,7 +36,8 @@ PATTERNS = (
     RegexPattern("after a name phrase", rf"(?i:\b(?:{_ANNOUNCE}))[ ]+({_NAME})", 0.7, group=1),
     RegexPattern(
         "lower-case word after 'my name is' / 'call me'",
-        rf"(?i:\b(?:my name is|my name's|call me|calls me|i'm called))[ ]+({_LOWER})(?![ ]+\w)",
+        any_apostrophe(r"(?i:\b(?:my name is|my name's|call me|calls me|i'm called))")
+        + rf"[ ]+({_LOWER})(?![ ]+\w)",
         0.65,
         group=1,
     ),
