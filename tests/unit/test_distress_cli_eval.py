@@ -99,3 +99,29 @@ def test_eval_disagreements_list_ids_and_signals_without_text(tmp_path: Path) ->
     ]
     assert "rule:suicidal" in lines[0]["signals"]
     assert "kill" not in out.read_text() and "sunny" not in out.read_text()
+
+
+@pytest.mark.models
+def test_eval_adjudications_replace_gold_and_say_so(tmp_path: Path) -> None:
+    """--adjudications re-judges gold levels by id, and the report says how many changed."""
+    f = tmp_path / "gold.jsonl"
+    rec = json.loads(_record("I want to kill myself", "none", "alpha"))
+    f.write_text(json.dumps(dict(rec, id="alpha:1")) + "\n")
+    adj = tmp_path / "adj.jsonl"
+    adj.write_text(json.dumps({"id": "alpha:1", "level": "high", "reason": "ideation"}) + "\n")
+    plain = json.loads(_run("eval", "--json", str(f)).stdout)
+    r = _run("eval", "--json", "--adjudications", str(adj), str(f))
+    out = json.loads(r.stdout)
+    assert plain["careguard"]["false_crisis_rate"] == 1.0
+    assert out["adjudicated_labels"] == 1 and out["careguard"]["crisis_recall"] == 1.0
+
+
+def test_eval_adjudication_for_unknown_id_is_a_one_line_error(tmp_path: Path) -> None:
+    """An adjudication naming an id the records lack stops with one line naming it."""
+    f = tmp_path / "gold.jsonl"
+    rec = json.loads(_record("hello", "none", "alpha"))
+    f.write_text(json.dumps(dict(rec, id="alpha:1")) + "\n")
+    adj = tmp_path / "adj.jsonl"
+    adj.write_text(json.dumps({"id": "alpha:2", "level": "high"}) + "\n")
+    r = _run("eval", "--adjudications", str(adj), str(f))
+    assert r.returncode == 2 and "alpha:2" in r.stderr and "Traceback" not in r.stderr

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from careguard.distress.evaluation import keyword_level, merge_imminent, metrics, read_records
+from careguard.distress.evaluation import (
+    apply_adjudications,
+    keyword_level,
+    merge_imminent,
+    metrics,
+    read_adjudications,
+    read_records,
+)
 from careguard.errors import InputError, ShapeError
 from careguard.levels import Level
 
@@ -61,3 +68,28 @@ def test_read_records_rejects_bad_json() -> None:
 def test_merge_imminent_counts_imminent_as_high() -> None:
     """With imminent counted as high, a gold-high/predicted-imminent row is a hit."""
     assert merge_imminent([H, N], [IMM, N]).macro_f1 == pytest.approx(1.0)
+
+
+def test_adjudications_replace_gold_levels_by_id() -> None:
+    """An adjudication file's level replaces the gold level of the record with that id."""
+    records = [
+        {"id": "a", "level": "moderate", "messages": []},
+        {"id": "b", "level": "none", "messages": []},
+    ]
+    adj = read_adjudications(['{"id": "a", "level": "high", "reason": "present ideation"}'])
+    out, replaced = apply_adjudications(records, adj)
+    assert [r["level"] for r in out] == ["high", "none"] and replaced == 1
+    assert records[0]["level"] == "moderate"  # the input records are not changed
+
+
+def test_adjudication_with_unknown_level_is_an_error() -> None:
+    """An adjudication whose level is not on the ladder stops with the line number."""
+    with pytest.raises(ShapeError, match="line 1"):
+        read_adjudications(['{"id": "a", "level": "severe"}'])
+
+
+def test_adjudication_for_an_absent_id_is_an_error() -> None:
+    """An adjudication naming no record in the file is reported, not silently ignored."""
+    adj = read_adjudications(['{"id": "zz", "level": "high"}'])
+    with pytest.raises(ShapeError, match="zz"):
+        apply_adjudications([{"id": "a", "level": "none", "messages": []}], adj)

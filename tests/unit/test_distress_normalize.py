@@ -20,6 +20,8 @@ from careguard.distress.normalize import normalize
         ("𝐤𝐢𝐥𝐥 𝐦𝐲𝐬𝐞𝐥𝐟", "kill myself"),
         ("k\u0336i\u0336l\u0336l\u0336", "kill"),
         ("I wanna diiiiie", "I wanna diie"),
+        ("I don\u2019t want to die", "I don't want to die"),
+        ("I\u2018m fine, I\u02bcll live", "I'm fine, I'll live"),
     ],
 )
 def test_obfuscation_is_undone(text: str, expected: str) -> None:

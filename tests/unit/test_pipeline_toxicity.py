@@ -90,8 +90,10 @@ def test_abuse_of_others_adds_the_de_escalation_note(stages: Stages) -> None:
     """Hostility at someone else is not distress; it adds the ``abuse`` guideline instead."""
     turn = prepare(Pipeline(stages), ABUSE)
     system = turn.exchange.body["messages"][0]
-    assert turn.level is Level.NONE
-    assert turn.plan.guideline_ids == ("abuse",)
+    # not raised as self-hostility is (to moderate): the level is the distress model's own
+    # reading of anger at someone else (none or low, "frustration" on the ladder)
+    assert turn.level < Level.MODERATE
+    assert "abuse" in turn.plan.guideline_ids
     assert system["role"] == "system" and "De-escalate" in system["content"]
 
 

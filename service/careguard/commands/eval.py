@@ -31,6 +31,13 @@ def register(sub: Any) -> None:
         help="write the records where careguard and the gold label disagree about a crisis"
         " (JSON Lines: id, source, gold, predicted, kind, signal names; never text)",
     )
+    p.add_argument(
+        "--adjudications",
+        type=Path,
+        default=None,
+        help="JSON Lines of {id, level}: gold levels a person has re-judged replace the"
+        " file's own for these figures (the report says how many)",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -38,24 +45,24 @@ def _run(args: argparse.Namespace) -> int:
     from careguard.conversation import messages_from_openai, text_of_content
     from careguard.distress import build_assessor
     from careguard.distress.evaluation import (
+        apply_adjudications,
         keyword_level,
         merge_imminent,
         metrics,
+        read_adjudications,
         read_records,
         report,
     )
     from careguard.levels import Level
     from careguard.policy import load_policy
 
-    try:
-        with args.file.open(encoding="utf-8") as fh:
-            records = read_records(fh, where=str(args.file))
-    except OSError as exc:
-        raise InputError(f"cannot read {args.file} ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{args.file}: not UTF-8") from None
+    records = _read(args.file, read_records)
     if not records:
         raise InputError(f"{args.file}: no records")
+    adjudicated = 0
+    if args.adjudications is not None:
+        adjudications = _read(args.adjudications, read_adjudications)
+        records, adjudicated = apply_adjudications(records, adjudications)
     assessor = build_assessor(load_policy(args.policy))
     if args.embedding_cache is not None:
         from careguard.distress.embed_cache import CachedEmbedder
@@ -93,15 +100,32 @@ def _run(args: argparse.Namespace) -> int:
     ]
     sources = [str(r.get("source", "unknown")) for r in records]
     if args.json:
-        out = {
+        out: dict[str, Any] = {
             "careguard": metrics(gold, pred).to_dict(),
             "careguard_imminent_as_high": merge_imminent(gold, pred).to_dict(),
             "keyword": metrics(gold, base).to_dict(),
+            "adjudicated_labels": adjudicated,
         }
         print(json.dumps(out, indent=2))
     else:
+        if args.adjudications is not None:
+            print(
+                f"gold labels: {adjudicated} of {len(records)} replaced by the adjudications in"
+                f" {args.adjudications}; every figure below uses the adjudicated labels\n"
+            )
         print(report(gold, pred, base, sources))
     return 0
+
+
+def _read(path: Path, parse: Any) -> Any:
+    """Parse a JSON Lines file with ``parse``; unreadable files are one-line errors."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return parse(fh, where=str(path))
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8") from None
 
 
 def _write_disagreements(

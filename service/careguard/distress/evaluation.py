@@ -28,9 +28,11 @@ from careguard.levels import LEVELS, Level
 __all__ = [
     "KEYWORD_PATTERN",
     "Metrics",
+    "apply_adjudications",
     "keyword_level",
     "merge_imminent",
     "metrics",
+    "read_adjudications",
     "read_records",
     "report",
 ]
@@ -62,6 +64,45 @@ def read_records(lines: Iterable[str], *, where: str = "input") -> list[dict[str
             raise ShapeError(f"{where}: line {n}: $.messages must be a list", field="$.messages")
         out.append(rec)
     return out
+
+
+def read_adjudications(lines: Iterable[str], *, where: str = "input") -> dict[str, Level]:
+    """Parse JSON Lines adjudications: ``id`` and the adjudicated ``level`` (other fields,
+    such as ``gold`` or ``reason``, are for people and ignored)."""
+    out: dict[str, Level] = {}
+    for n, rec in json_objects(lines, where):
+        if not isinstance(rec.get("id"), str):
+            raise ShapeError(f"{where}: line {n}: $.id must be a string", field="$.id")
+        if rec.get("level") not in {lv.value for lv in LEVELS}:
+            raise ShapeError(
+                f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",
+                field="$.level",
+            )
+        out[rec["id"]] = Level(rec["level"])
+    return out
+
+
+def apply_adjudications(
+    records: Sequence[dict[str, Any]], adjudications: dict[str, Level]
+) -> tuple[list[dict[str, Any]], int]:
+    """Copies of ``records`` with adjudicated gold levels, and how many changed. Every
+    adjudicated id must name a record: a stale adjudication file is an error."""
+    ids = {str(r.get("id")) for r in records}
+    missing = sorted(set(adjudications) - ids)
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise ShapeError(
+            f"adjudications name ids not in the records: {', '.join(missing[:3])}{more}",
+            field="$.id",
+        )
+    out, changed = [], 0
+    for r in records:
+        new = adjudications.get(str(r.get("id")))
+        if new is not None and new.value != r["level"]:
+            r = dict(r, level=new.value)
+            changed += 1
+        out.append(r)
+    return out, changed
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ How the signals combine:
    least ``moderate`` (``rule:self_harm``).
 3. When the only suicidal language is negated, idiomatic, past or fictional, a model
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
-   best level (``rule:negation`` ... ).
+   best level, at least ``low`` (``rule:negation`` ... ).
 4. Without any death/suicide/self-harm word (:mod:`.evidence`), the model alone may not
    call a message ``high``: a message under ``NO_EVIDENCE_MIN_WORDS`` words gets the
    model's best level below ``high`` (at least ``low``: the model saw distress), a longer
@@ -105,7 +105,8 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
             # no recall boost for a mention the rules neutralised: only the model's own odds
             boost = max(float(model.offsets[Level.HIGH.rank]), 0.0)
             adjusted[Level.HIGH.rank] -= NEUTRALISED_PENALTY + boost
-            rank = int(np.argmax(adjusted))
+            # the model's best level, at least low: it read distress around the mention
+            rank = max(int(np.argmax(adjusted)), Level.LOW.rank)
             score = _at_or_above(proba, rank)
     rule_backed = f.live_self or f.live_other or f.self_harm or f.attempt
     if rank >= Level.HIGH.rank and not (rule_backed or f.crisis_words):

@@ -13,7 +13,9 @@ rules and tokenizers, while leaving ordinary text as it is:
   ``b4`` stay as they are;
 - spaced-out letters (``s u i c i d e``, ``k.i.l.l``): runs of four or more single letters
   are joined and re-split into words with the tokenizer's vocabulary (fewest words);
-- letters repeated three or more times (``diiiie``) are cut to two.
+- letters repeated three or more times (``diiiie``) are cut to two;
+- typographic apostrophes (``don’t``, as phone keyboards type them) become ``'``, so
+  contractions and negations read the same however they were typed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+
+from careguard.text import fold_apostrophes
 
 __all__ = ["Normalizer", "normalize"]
 
@@ -74,7 +78,7 @@ class Normalizer:
 
     def __call__(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
-        text = _INVISIBLE.sub("", text)
+        text = fold_apostrophes(_INVISIBLE.sub("", text))
         if any(unicodedata.combining(c) for c in text):
             text = "".join(
                 c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)

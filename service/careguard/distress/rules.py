@@ -36,25 +36,37 @@ _SELF = re.compile(
     r"|take (?:my|my own) life|(?:think|thinking|thought|thoughts) (?:about|of)"
     r" (?:ending (?:it|my life|things|everything)(?! with| off| between)|killing myself"
     r"|taking my (?:own )?life)"
-    r"|ending it all|better off without me|(?:want|wanted|wanting|need) to die|wanna die"
+    r"|ending it all|better off without me|(?:want|wanted|wanting|need) to (?:fucking |really "
+    r"|just |literally |honestly |actually |seriously )?die|wanna (?:fucking |really |just "
+    r"|literally |honestly |actually |seriously )?die"
+    r"|(?:tired|sick) of (?:being alive|staying alive|living)(?=[ ]*(?:$|[.,;:!?]"
+    r"|(?:anymore|any more|and|but|so|honestly|tbh|at all)\b))|(?:just )?(?:want|wanna|wish i"
+    r" could) (?:to )?(?:just )?sleep forever|(?:need|want|wish|hope for) death to come"
+    r"|(?:would|'d) (?:rather|love to|like to) (?:just )?die(?! than| for| of| laughing)"
     r"|(?:wish|wished"
     r"|hope) (?:i (?:was|were|could be) dead|i (?:was|were)n'?t (?:alive|born|here)|i (?:could"
-    r"|would) die|to die|i never woke up|i could disappear forever)|don'?t want to (?:live"
+    r"|would) die|to die|i never woke up|i could disappear forever)"
+    r"|don'?t want to (?:live(?! (?:like|with|in|at|here|there|near"
+    r"|this way|that way)\b)"
     r"|be alive|exist|be here|wake up|go on)|(?:i'?d|i would|i'?m|i am|be) better off dead"
     r"|no (?:reason|point) (?:to|in) (?:live|living|going on)|unalive my ?self|(?:hang|shoot"
-    r"|drown|hurt) my ?self to death|suicidal|suicide|(?:sleep|go to sleep) and never wake up"
+    r"|drown|hurt) my ?self to death|suicidal|suicide(?! (?:forums?|posts?|subreddits?|threads?"
+    r"|videos?|memes?|jokes?|awareness|prevention|rates?|statistics|stories|squad))"
+    r"|(?:sleep|go to sleep) and never wake up"
     r"|(?:wish|wishing|wished|wishes|hope|hoping|pray|praying)(?: that)? i"
     r" (?:would |could |will |might |'?d )?"
     r"(?:just )?(?:get|catch) (?!old\b)(?:\w+ ){0,2}and die(?! happy| rich| old| in peace)"
     r"|(?:wish|wishing|wished|wishes|pray|praying) (?:a|some|something|someone|somebody)"
-    r"(?: \w+)? (?:would|will|could) (?:just )?(?:kill me|take me|run me over|hit me)"
+    r"(?: \w+)? (?:(?:would|will|could) (?:just )?(?:kill me|take me|run me over|hit me)"
+    r"|(?:just )?(?:kills me|snatch(?:es)? me|takes me away|runs me over|hits me))"
     r"|(?:pray|praying) (?:that )?i (?:would |will )?(?:just )?die"
     r"|might as well (?:just )?(?:be dead|die|end it(?: all)?(?! with| off)|get it over with)"
     r"|i (?:should|ought to) (?:just )?(?:be dead|have died|not be alive)"
     r"|(?:what'?s|whats|what is) (?:even )?the point (?:of|in) (?:being alive|staying alive|living"
     r"|going on|carrying on)|put me out of my misery"
     r"|not (?:want to )?be (?:here|alive) anymore|can'?t (?:go on|keep going"
-    r"|do this anymore) (?:living|anymore)|end(?:ing)? (?:my|this) pain for good|jump (?:off"
+    r"|do this anymore) (?:living|anymore)|end(?:ing)? (?:my|this) pain for good"
+    r"|jump (?:into traffic|off"
     r"|in front of)|overdos(?:e|ing))\b",
     _F,
 )
@@ -112,14 +124,22 @@ _IDIOM = re.compile(
     r"|boss|wife|husband) (?:is going to|will|gonna) kill me|die of (?:shame|embarrassment))\b"
     r"|\bhill (?:\w+ )?(?:want to |wanna |would |will |to )?die on\b"
     r"|\b(?:want(?:ed)? to die|wanna die|kill myself|kms)\b[^.!?\n]{0,25}(?:\blol\b|\blmao\b"
-    r"|\bhaha+\b|\bjk\b|😂|🤣|💀)",
+    r"|\bhaha+\b|\bjk\b|😂|🤣|💀)"
+    r"|(?:\blol\b|\blmf?ao\b|\bhaha+\b|😂|🤣|💀)[^.!?\n]{0,40}\b(?:want(?:ed)? to die|wanna die"
+    r"|(?:going to |gonna )?kill myself|kms)\b"
+    r"|\bkill(?:ing)? myself trying to\b"
+    r"|\b(?:want(?:ed)? to|wanna|would|'d|will|ready to|willing to) die for (?:you|him|her|them"
+    r"|it|us|my (?:country|family|kids|children|faith|team)|god|jesus|love)\b",
     _F,
 )
 _PAST = re.compile(
     r"\b(?:years? ago|months ago|when i was (?:younger|a (?:kid|child|teen|teenager)"
     r"|in (?:high )?school|\d+)|as a (?:kid|child|teen|teenager)|used to|in the past|back then"
     r"|back in|at the time|last year|in (?:high school|college|my (?:teens|twenties))"
-    r"|once upon|for a while after|years since|since i last|the last time i)\b",
+    r"|once upon|for a while after|years since|since i last|the last time i|looking back"
+    r"|thinking back|back when|at one point|in (?:middle|elementary|primary|secondary) school"
+    r"|in (?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
+    r"|tenth|eleventh|twelfth) grade|\d+(?:st|nd|rd|th) grade)\b",
     _F,
 )
 _PRESENT = re.compile(r"\b(?:now|still|again|lately|these days|today|tonight|right now)\b", _F)
@@ -140,7 +160,7 @@ _FICTION = re.compile(
     r"|paper|report|scene|poem|book|article)|research(?:ing)? (?:on|into|about)|statistics"
     r"|suicide rates?|(?:essay|paper|article|study|report|lecture|presentation"
     r"|documentary) (?:on|about)|hamlet|to be or not to be|romeo|juliet|in the game|video game"
-    r"|roleplay|role-play|rp)\b",
+    r"|roleplay|role-play|rp|story of (?:a|an)|played by|starring)\b",
     _F,
 )
 _REPORTED = re.compile(
@@ -184,15 +204,20 @@ _PREPARATION = re.compile(
     r"|last )?(?:note|letter)s?|goodbye (?:notes?|letters?)|(?:gave|giving|give) away (?:my"
     r"|all)|said (?:my )?goodbyes?|saying goodbye to (?:everyone|everybody|you all|my)"
     r"|(?:updated|wrote|made|finished) my will|this is (?:my|the) last (?:message|post|time)"
+    r"|this is my (?:suicide |goodbye |last )?note"
     r"|goodbye (?:forever|everyone|world|cruel world)|(?:deleted"
     r"|deleting) (?:all )?my (?:accounts|social media)|put my affairs in order"
     r"|won'?t be (?:here|around) (?:tomorrow|much longer|anymore))\b",
     _F,
 )
 _ATTEMPT = re.compile(
-    r"\b(?:took|taken|swallowed|downed|ingested|took like) (?:all|every|a (?:bunch|handful"
-    r"|bottle|lot)|the (?:whole|entire|rest)|\d+|too many|an overdose|way too many)\b"
-    r"|\bi(?:'ve| have)? (?:just )?(?:overdosed|od'?d)\b|\b(?:standing|sitting|am"
+    r"\b(?:took|taken|swallowed|downed|ingested|took like) (?:all|every(?! (?:chance|opportunity"
+    r"|time|step|day|night|week|month|year|moment))|a (?:bunch|handful|bottle|lot)|the (?:whole"
+    r"|entire|rest)|\d+\b(?! ?(?:months?|weeks?|days?|years?|hours?|hrs?|minutes?|mins?"
+    r"|seconds?|secs?|tries|times|attempts|steps|classes|courses|credits)\b)|too many"
+    r"|an overdose|an? od|way too many)\b"
+    r"|(?<!since )(?<!when )(?<!after )(?<!before )\bi(?:'ve| have)? (?:just )?(?:overdosed"
+    r"|od'?d)\b|\b(?:standing|sitting|am"
     r"|i'?m) on (?:the|a|top of the|top of a) (?:edge|ledge|bridge|roof|railing|tracks)\b"
     r"|\b(?:rope|noose) (?:is )?(?:around my neck|ready|tied)\b|\bbleeding (?:out|a lot"
     r"|heavily)\b|\bcut (?:too )?deep\b|\bcan'?t stop the bleeding\b|\bslit my wrists?\b"
