@@ -108,6 +108,26 @@ def main() -> None:
         f"new-turn assessment = {med / base:.2f}x the bare embedding"
     )
 
+    # Baseline in the same run: the same embedding computed in float, as the model package
+    # ships it (careguard computes it in int8, see careguard.distress.quantize).
+    from careguard.distress.embedder import Embedder
+    from careguard.distress.quantize import source_model_path
+
+    float_embedder = Embedder(model_path=source_model_path())
+    float_embedder.embed([_turn(next(counter))])
+    embed_float = []
+    for _ in range(30):
+        text = _turn(next(counter))
+        _settle()
+        start = time.perf_counter()
+        float_embedder.embed([text])
+        embed_float.append((time.perf_counter() - start) * 1000)
+    fbase = statistics.median(embed_float)
+    print(
+        f"baseline, float embedding (the package's own compute): median {fbase:.2f} ms; "
+        f"int8 embedding = {base / fbase:.2f}x, new-turn assessment = {med / fbase:.2f}x of it"
+    )
+
     # C: for comparison, a cold 20-turn conversation (nothing cached).
     cold = [
         _ms(assessor, _conversation([_turn(next(counter)) for _ in range(20)])) for _ in range(5)

@@ -132,6 +132,16 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck() -> None:
     assert re.search(r"^HEALTHCHECK ", text, re.M)
 
 
+def test_dockerfile_bakes_derived_models_where_the_runtime_reads_them() -> None:
+    """The build stage writes derived models (int8 embedding, compact toxicity) inside
+    /opt/careguard, which the runtime stage copies, and the runtime looks there: the
+    non-root user has no home directory to build them in."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", text, flags=re.M)
+    assert all("CAREGUARD_MODELS_DIR=/opt/careguard/models" in s for s in stages[-2:])
+    assert "COPY --from=build /opt/careguard /opt/careguard" in text
+
+
 def compose() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     return data

@@ -34,13 +34,16 @@ def build_assessor(loaded: LoadedPolicy) -> Assessor:
             raise PolicyError(
                 str(loaded.source), "no model.npz in that directory", "$.distress.model"
             )
-    return Assessor.from_dir(
-        directory,
-        recency_decay=d.recency_decay,
-        sticky_turns=d.sticky_turns,
-        cache_size=d.cache_size,
-        enabled=d.enabled,
-    )
+    try:
+        return Assessor.from_dir(
+            directory,
+            recency_decay=d.recency_decay,
+            sticky_turns=d.sticky_turns,
+            cache_size=d.cache_size,
+            enabled=d.enabled,
+        )
+    except ValueError as exc:  # weights trained on another embedding
+        raise PolicyError(str(loaded.source), str(exc), "$.distress.model") from None
 
 
 def __getattr__(name: str) -> object:

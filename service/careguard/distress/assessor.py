@@ -72,10 +72,17 @@ class Assessor:
 
         weights = weights_path() if directory is None else directory / "model.npz"
         tokenizer = None if directory is None else directory / "tokenizer.json"
+        model = DistressModel.load(weights)
         embedder = Embedder(
             tokenizer_file=tokenizer if tokenizer is not None and tokenizer.exists() else None
         )
-        return cls(DistressModel.load(weights), embedder, **kwargs)  # type: ignore[arg-type]
+        trained_on = model.meta.get("embedding_id", "unrecorded")
+        if trained_on != embedder.model_id:
+            raise ValueError(
+                f"{weights} was trained on the {trained_on} embedding, but careguard computes"
+                f" {embedder.model_id}: rebuild it with careguard train-distress"
+            )
+        return cls(model, embedder, **kwargs)  # type: ignore[arg-type]
 
     # -- per message -------------------------------------------------------------------
 

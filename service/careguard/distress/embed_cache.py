@@ -1,7 +1,8 @@
 """An on-disk cache of text embeddings for training and evaluation (``.cache/distress``).
 
 Keyed by the sha256 of the normalised text, so a change to normalisation recomputes only
-the texts it changes. Stored as one ``.npz`` (keys + matrix); written atomically.
+the texts it changes. Stored as one ``.npz`` (keys + matrix + the embedder's ``model_id``);
+written atomically. A cache written by another embedding is set aside and rebuilt.
 """
 
 from __future__ import annotations
@@ -25,13 +26,21 @@ def text_key(text: str) -> str:
 
 
 class EmbeddingCache:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model_id: str) -> None:
         self.path = path
+        self.model_id = model_id
         self._rows: dict[str, FloatArray] = {}
         if path.exists():
             with np.load(path) as data:
+                stored = str(data["model"]) if "model" in data.files else "unrecorded"
                 keys = [str(k) for k in data["keys"]]
                 vecs = data["vecs"].astype(np.float32)
+            if stored != model_id:
+                print(
+                    f"{path}: embeddings from another model ({stored}); starting afresh",
+                    file=sys.stderr,
+                )
+                return
             self._rows = {k: vecs[i] for i, k in enumerate(keys)}
 
     def save(self) -> None:
@@ -39,13 +48,15 @@ class EmbeddingCache:
         keys = np.array(list(self._rows), dtype="U32")
         vecs = np.stack(list(self._rows.values())) if self._rows else np.zeros((0, DIM), np.float32)
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=keys, vecs=vecs)
+        np.savez(tmp, keys=keys, vecs=vecs, model=np.array(self.model_id))
         os.replace(tmp, self.path)
 
     def embed(
         self, embedder: TextEmbedder, texts: Sequence[str], *, label: str = "", batch: int = 64
     ) -> FloatArray:
         """Embeddings of ``texts`` (already normalised), computing and saving missing ones."""
+        if embedder.model_id != self.model_id:
+            raise ValueError(f"cache holds {self.model_id} embeddings, not {embedder.model_id}")
         keys = [text_key(t) for t in texts]
         missing = sorted(
             {k: t for k, t in zip(keys, texts, strict=True) if k not in self._rows}.items()
@@ -82,7 +93,8 @@ class CachedEmbedder:
 
     def __init__(self, inner: TextEmbedder, path: Path) -> None:
         self.inner = inner
-        self.cache = EmbeddingCache(path)
+        self.model_id = inner.model_id
+        self.cache = EmbeddingCache(path, inner.model_id)
 
     def embed(self, texts: list[str]) -> FloatArray:
         return self.cache.embed(self.inner, texts, label="eval")

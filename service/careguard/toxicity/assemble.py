@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from careguard.errors import StageError
+from careguard.models_dir import MODELS_DIR_ENV, default_models_dir
 
 __all__ = [
     "MODELS_DIR_ENV",
@@ -40,17 +40,7 @@ __all__ = [
     "write_checkpoint",
 ]
 
-MODELS_DIR_ENV = "CAREGUARD_MODELS_DIR"
 _TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "special_tokens_map.json")
-
-
-def default_models_dir() -> Path:
-    """``$CAREGUARD_MODELS_DIR``, else ``$XDG_CACHE_HOME/careguard/models`` (``~/.cache``)."""
-    explicit = os.environ.get(MODELS_DIR_ENV)
-    if explicit:
-        return Path(explicit)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "careguard" / "models"
 
 
 def compact_data_dir() -> Path:
