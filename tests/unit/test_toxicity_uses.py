@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguard.toxicity.uses import self_directed_spans
+from careguard.toxicity.uses import is_toxic_reply, self_directed_spans
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,9 @@ from careguard.toxicity.uses import self_directed_spans
         "what's wrong with me",
         "I deserve to suffer",
         "I ruin everything",
+        "I\u2019m a worthless piece of shit",
+        "what\u2019s wrong with me",
+        "I can\u2019t stand myself",
     ],
 )
 def test_first_person_self_hostility_is_found(text: str) -> None:
@@ -55,3 +58,13 @@ def test_a_chain_of_self_insults_is_one_span() -> None:
     assert [text[a:b] for a, b in self_directed_spans(text)] == [
         "I'm a worthless fucking piece of shit and a failure"
     ]
+
+
+def test_demeaning_reply_with_typographic_apostrophe_is_toxic() -> None:
+    """"you’re pathetic" (as LLMs type it) demeans the user just as "you're pathetic" does."""
+
+    class _Clean:
+        def score(self, texts: list[str]) -> list[object]:
+            raise AssertionError("the pattern decides before the model")
+
+    assert is_toxic_reply(_Clean(), "Honestly, you\u2019re pathetic.")  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from careguard.text import fold_apostrophes
 from careguard.toxicity.types import ToxicityDetector, ToxicityResult, UserToxicity
 
 __all__ = ["classify_user_turn", "is_toxic_reply", "self_directed_spans"]
@@ -54,13 +55,14 @@ _DEMEANING = re.compile(
 
 
 def self_directed_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets of first-person self-hostility in ``text`` (no text is returned)."""
-    return [m.span() for m in _SELF_HOSTILITY.finditer(text)]
+    """Offsets of first-person self-hostility in ``text`` (no text is returned); "I’m"
+    reads as "I'm" (folding keeps offsets)."""
+    return [m.span() for m in _SELF_HOSTILITY.finditer(fold_apostrophes(text))]
 
 
 def is_toxic_reply(detector: ToxicityDetector, reply: str) -> bool:
     """Whether an assistant reply is toxic or demeaning towards the user."""
-    if _DEMEANING.search(reply):
+    if _DEMEANING.search(fold_apostrophes(reply)):
         return True
     return detector.score([reply])[0].toxic
 
