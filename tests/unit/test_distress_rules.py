@@ -109,6 +109,10 @@ def _on(text: str) -> set[str]:
         ("I'd rather die than go to that wedding", set()),
         ("last night i almost decided to jump into traffic", {"live_self"}),
         ("I took an OD an hour ago and feel sick", {"attempt"}),
+        ("He talked to me about suicide last night", {"live_other"}),
+        ("she opened up to me about wanting to die", {"live_other"}),
+        ("He told me I should just kill myself", {"fiction"}),
+        ("he helps me but I still want to die", {"live_self"}),
     ],
 )
 def test_rule_flags(text: str, flags: set[str]) -> None:

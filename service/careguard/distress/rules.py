@@ -166,7 +166,9 @@ _FICTION = re.compile(
 _REPORTED = re.compile(
     r"\b(?:told|tells?|telling|encouraged|encourag(?:e|es|ing)|urged|urging|dared|daring)"
     r"(?: me| us)?(?: daily| repeatedly| again| often| constantly| always)? to"
-    r" (?:go |just |go and )?(?:commit )?$",
+    r" (?:go |just |go and )?(?:commit )?$"
+    r"|\b(?:told|tells?|telling|said|says|keeps? saying)(?: to)? (?:me|us) (?:that )?(?:i|we)"
+    r" (?:should|ought to|need to|might as well) (?:just |go |go and )?(?:commit )?$",
     _F,
 )
 """Someone else telling the writer to do it ("he told me to kill myself"): reported
@@ -276,6 +278,12 @@ _OTHER_SUBJECT = re.compile(
     r"\b(?:he|she|they|he'?s|she'?s|they'?re|he'?d|she'?d|they'?d|him|her|them)\b", _F
 )
 _SELF_SUBJECT = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|myself)\b", _F)
+_TOLD_ME = re.compile(
+    r"\b(?:(?:talk(?:s|ed|ing)?|spoke|speak(?:s|ing)?|open(?:s|ed)? up|came|comes|reached out)"
+    r" (?:to|with) me|confided in me|(?:told|tells|texted|messaged|asked|warned) me)$",
+    _F,
+)
+"""The writer as the listener ("he talked to me about ..."): the "me" is not the subject."""
 _OTHER_WORDS = re.compile(
     r"\b(?:he|she|they|his|her|their|him|them|my (?:friend|best friend|brother|sister|mom|mum"
     r"|dad|son|daughter|partner|boyfriend|girlfriend|wife|husband|roommate|cousin|classmate"
@@ -371,8 +379,12 @@ def _in_quotes(sentence: str, pos: int) -> bool:
 
 
 def _nearest_subject_is_other(before: str) -> bool:
-    """Whether the last person named before a mention is someone else ("he said he ...")."""
-    last_self = max((m.end() for m in _SELF_SUBJECT.finditer(before)), default=-1)
+    """Whether the last person named before a mention is someone else ("he said he ..."); the
+    writer as a listener ("she talked to me about ...") does not count as naming the writer."""
+    last_self = max(
+        (m.end() for m in _SELF_SUBJECT.finditer(before) if not _TOLD_ME.search(before[: m.end()])),
+        default=-1,
+    )
     last_other = max((m.end() for m in _OTHER_SUBJECT.finditer(before)), default=-1)
     return last_other > last_self
 
