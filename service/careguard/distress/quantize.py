@@ -12,7 +12,8 @@ The build is deterministic and takes a few seconds. Its result goes into the mod
 directory (``$CAREGUARD_MODELS_DIR``, else ``~/.cache/careguard/models``) under a name
 derived from the source file and the recipe, so a new source or recipe builds a new file.
 Where that directory cannot be written (a read-only container), the file is built in a
-temporary directory for this process, and a warning says how to keep it.
+temporary directory for this process (removed when it exits), and a warning says how to
+keep it.
 
 The distress model (``model.npz``) is trained on these embeddings: its metadata records
 :data:`RECIPE`, and the assessor refuses weights trained on a different embedding.
@@ -20,9 +21,11 @@ The distress model (``model.npz``) is trained on these embeddings: its metadata 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -67,6 +70,7 @@ def ensure_quantized(models_dir: Path | None = None, source: Path | None = None)
             " process only (set %s to a writable directory to keep it)",
             target.parent, exc.strerror, work, MODELS_DIR_ENV,
         )  # fmt: skip
+        atexit.register(shutil.rmtree, work, ignore_errors=True)  # ~23 MB: not left behind
         built = work / target.name
         _build(src, built, work)
         return built
