@@ -134,3 +134,10 @@ def test_long_message_is_fast_enough() -> None:
     """A 100,000-character message is handled (no catastrophic backtracking)."""
     text = ("I am not sure what to say about all this " * 2500)[:100_000]
     assert find(text).live_self is False
+
+
+def test_long_message_with_many_listener_phrases_is_handled() -> None:
+    """A 32,000-character sentence full of "he talked to me" before a mention is read in one
+    pass (it took 2 s, the distress deadline, when each "me" rescanned the text before it)."""
+    text = ("he says i am fine and he talked to me about it " * 700)[:32_000] + " i want to die"
+    assert find(text).live_self is True

@@ -280,7 +280,7 @@ _OTHER_SUBJECT = re.compile(
 _SELF_SUBJECT = re.compile(r"\b(?:i|i'?m|im|i'?ve|i'?d|i'?ll|me|myself)\b", _F)
 _TOLD_ME = re.compile(
     r"\b(?:(?:talk(?:s|ed|ing)?|spoke|speak(?:s|ing)?|open(?:s|ed)? up|came|comes|reached out)"
-    r" (?:to|with) me|confided in me|(?:told|tells|texted|messaged|asked|warned) me)$",
+    r" (?:to|with) me|confided in me|(?:told|tells|texted|messaged|asked|warned) me)\b",
     _F,
 )
 """The writer as the listener ("he talked to me about ..."): the "me" is not the subject."""
@@ -381,9 +381,9 @@ def _in_quotes(sentence: str, pos: int) -> bool:
 def _nearest_subject_is_other(before: str) -> bool:
     """Whether the last person named before a mention is someone else ("he said he ..."); the
     writer as a listener ("she talked to me about ...") does not count as naming the writer."""
+    listener = {m.end() for m in _TOLD_ME.finditer(before)}  # where a listener's "me" ends
     last_self = max(
-        (m.end() for m in _SELF_SUBJECT.finditer(before) if not _TOLD_ME.search(before[: m.end()])),
-        default=-1,
+        (m.end() for m in _SELF_SUBJECT.finditer(before) if m.end() not in listener), default=-1
     )
     last_other = max((m.end() for m in _OTHER_SUBJECT.finditer(before)), default=-1)
     return last_other > last_self
