@@ -18,6 +18,7 @@ quantifiers), so a 100,000-character message costs milliseconds.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -360,33 +361,50 @@ _MARKERS = (
 )
 
 
-def _classify(sentence: str, start: int, fiction: bool) -> str:
-    """Why a suicidal mention at ``start`` in ``sentence`` does or does not count."""
-    before = sentence[max(0, start - 60) : start]
-    if _NEGATION.search(before) and not _EFFORT.search(before):
-        return "negated"
-    if fiction or _in_quotes(sentence, start) or _REPORTED.search(before):
-        return "fiction"
-    if _PAST.search(sentence) and (not _PRESENT.search(sentence) or _RECOVERED.search(sentence)):
-        return "past"
-    if _PAST_ACT.search(before) and not _RECENT.search(sentence):
-        return "past"  # "I tried to kill myself once": a history, not a present wish
-    return "live"
+class _Sentence:
+    """One sentence, with what the rules ask of it as a whole worked out once: a long
+    sentence can hold thousands of mentions, and rescanning it for each one is quadratic."""
+
+    def __init__(self, text: str, fiction: bool) -> None:
+        self.text = text
+        self.fiction = fiction
+        self.past = bool(_PAST.search(text)) and (
+            not _PRESENT.search(text) or bool(_RECOVERED.search(text))
+        )
+        self.recent = bool(_RECENT.search(text))
+        self.self_words = bool(_SELF_WORDS.search(text))
+        self.still_or_again = bool(re.search(r"\b(?:still|again)\b", text, _F))
+        self._quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+        listener = {m.end() for m in _TOLD_ME.finditer(text)}  # where a listener's "me" ends
+        self._self_ends = [m.end() for m in _SELF_SUBJECT.finditer(text) if m.end() not in listener]
+        self._other_ends = [m.end() for m in _OTHER_SUBJECT.finditer(text)]
+
+    def classify(self, start: int) -> str:
+        """Why a suicidal mention at ``start`` does or does not count."""
+        before = self.text[max(0, start - 60) : start]
+        if _NEGATION.search(before) and not _EFFORT.search(before):
+            return "negated"
+        if self.fiction or self._in_quotes(start) or _REPORTED.search(before):
+            return "fiction"
+        if self.past:
+            return "past"
+        if _PAST_ACT.search(before) and not self.recent:
+            return "past"  # "I tried to kill myself once": a history, not a present wish
+        return "live"
+
+    def _in_quotes(self, pos: int) -> bool:
+        return any(a < pos < b for a, b in self._quotes)
+
+    def nearest_subject_is_other(self, pos: int) -> bool:
+        """Whether the last person named before ``pos`` is someone else ("he said he ...");
+        the writer as a listener ("she talked to me about ...") does not name the writer."""
+        last_self = _last_at_or_before(self._self_ends, pos)
+        return _last_at_or_before(self._other_ends, pos) > last_self
 
 
-def _in_quotes(sentence: str, pos: int) -> bool:
-    return any(m.start() < pos < m.end() for m in _QUOTED.finditer(sentence))
-
-
-def _nearest_subject_is_other(before: str) -> bool:
-    """Whether the last person named before a mention is someone else ("he said he ..."); the
-    writer as a listener ("she talked to me about ...") does not count as naming the writer."""
-    listener = {m.end() for m in _TOLD_ME.finditer(before)}  # where a listener's "me" ends
-    last_self = max(
-        (m.end() for m in _SELF_SUBJECT.finditer(before) if m.end() not in listener), default=-1
-    )
-    last_other = max((m.end() for m in _OTHER_SUBJECT.finditer(before)), default=-1)
-    return last_other > last_self
+def _last_at_or_before(ends: list[int], pos: int) -> int:
+    i = bisect.bisect_right(ends, pos)
+    return ends[i - 1] if i else -1
 
 
 def find(text: str) -> RuleFindings:
@@ -398,6 +416,7 @@ def find(text: str) -> RuleFindings:
     risky: list[bool] = []  # sentence holds live suicidal or self-harm language
     markers: list[set[str]] = []  # imminence markers found in each sentence
     for s in sentences:
+        sent = _Sentence(s, fiction_doc)
         risk = False
         idioms = [(m.start(), m.end()) for m in _IDIOM.finditer(s)]
         if idioms:
@@ -406,23 +425,23 @@ def find(text: str) -> RuleFindings:
             flags["positive_idiom"] = True
         others = [(m.start(), m.end()) for m in _OTHER.finditer(s)]
         for a, _ in others:
-            kind = _classify(s, a, fiction_doc)
+            kind = sent.classify(a)
             flags["live_other" if kind == "live" else kind] = True
             risk = risk or kind == "live"
         for m in _SELF.finditer(s):
             if any(a <= m.start() < b for a, b in idioms + others):
                 continue  # an idiom, or part of a third-party phrase
-            kind = _classify(s, m.start(), fiction_doc)
-            if kind == "live" and _GENERIC.match(m.group(0)) and not _SELF_WORDS.search(s):
+            kind = sent.classify(m.start())
+            if kind == "live" and _GENERIC.match(m.group(0)) and not sent.self_words:
                 continue  # "suicide prevention week": a topic, not a disclosure
-            if kind == "live" and _nearest_subject_is_other(s[: m.start()]):
+            if kind == "live" and sent.nearest_subject_is_other(m.start()):
                 kind = "other"
-            if kind == "past" and not recovered and re.search(r"\b(?:still|again)\b", s, _F):
+            if kind == "past" and not recovered and sent.still_or_again:
                 kind = "live"
             flags[{"live": "live_self", "other": "live_other"}.get(kind, kind)] = True
             risk = risk or kind in ("live", "other")
         for m in _SELF_HARM.finditer(s):
-            if _classify(s, m.start(), fiction_doc) == "live":
+            if sent.classify(m.start()) == "live":
                 flags["self_harm"] = risk = True
         found: set[str] = set()
         past = bool(_PAST.search(s)) and not _PRESENT.search(s)
