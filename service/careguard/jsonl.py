@@ -7,12 +7,16 @@ own fields on the objects this yields. Messages name the line and the problem, n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from typing import Any
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
 
 from careguard.errors import InputError, ShapeError
 
-__all__ = ["json_objects"]
+__all__ = ["json_objects", "read_path"]
+
+T = TypeVar("T")
 
 
 def json_objects(
@@ -43,3 +47,15 @@ def json_objects(
         if not isinstance(obj, dict):
             raise ShapeError(f"{prefix}line {n}: expected a JSON object", field="$")
         yield n, obj
+
+
+def read_path(name: str | Path, parse: Callable[[BinaryIO, str], T]) -> T:
+    """``parse(stream, name)`` over the file ``name`` read as bytes (``-``: standard input);
+    a file that cannot be opened is a one-line :class:`InputError`."""
+    if str(name) == "-":
+        return parse(sys.stdin.buffer, "<stdin>")
+    try:
+        with open(name, "rb") as fh:
+            return parse(fh, str(name))
+    except OSError as exc:
+        raise InputError(f"cannot read {name} ({exc.strerror or type(exc).__name__})") from None

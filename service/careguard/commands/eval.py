@@ -53,15 +53,16 @@ def _run(args: argparse.Namespace) -> int:
         read_records,
         report,
     )
+    from careguard.jsonl import read_path
     from careguard.levels import Level
     from careguard.policy import load_policy
 
-    records = _read(args.file, read_records)
+    records = read_path(args.file, read_records)
     if not records:
         raise InputError(f"{args.file}: no records")
     adjudicated = 0
     if args.adjudications is not None:
-        adjudications = _read(args.adjudications, read_adjudications)
+        adjudications = read_path(args.adjudications, read_adjudications)
         records, adjudicated = apply_adjudications(records, adjudications)
     assessor = build_assessor(load_policy(args.policy))
     if args.embedding_cache is not None:
@@ -115,17 +116,6 @@ def _run(args: argparse.Namespace) -> int:
             )
         print(report(gold, pred, base, sources))
     return 0
-
-
-def _read(path: Path, parse: Any) -> Any:
-    """Parse a JSON Lines file with ``parse``; unreadable files are one-line errors."""
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return parse(fh, where=str(path))
-    except OSError as exc:
-        raise InputError(f"cannot read {path} ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8") from None
 
 
 def _write_disagreements(

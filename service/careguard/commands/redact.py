@@ -17,8 +17,8 @@ import json
 import sys
 from typing import Any, BinaryIO
 
-from careguard.errors import InputError, ShapeError
-from careguard.jsonl import json_objects
+from careguard.errors import ShapeError
+from careguard.jsonl import json_objects, read_path
 
 
 def register(sub: Any) -> None:
@@ -46,23 +46,13 @@ def parse_records(stream: BinaryIO, name: str) -> list[tuple[Any, str]]:
     return out
 
 
-def _read(name: str) -> list[tuple[Any, str]]:
-    if name == "-":
-        return parse_records(sys.stdin.buffer, "<stdin>")
-    try:
-        with open(name, "rb") as fh:
-            return parse_records(fh, name)
-    except OSError as exc:
-        raise InputError(f"cannot read {name} ({exc.strerror or type(exc).__name__})") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     from careguard.pii import build_redactor
     from careguard.pii.pseudonym import secret_from_env
     from careguard.policy import load_policy
 
     loaded = load_policy(args.policy)
-    records = _read(args.file)
+    records = read_path(args.file, parse_records)
     redactor = build_redactor(loaded, secret=secret_from_env())
     shared = redactor.session(args.conversation_key) if args.conversation_key else None
     out = sys.stdout

@@ -51,33 +51,35 @@ def keyword_level(user_texts: Iterable[str]) -> Level:
     return Level.HIGH if any(KEYWORD_PATTERN.search(t) for t in user_texts) else Level.NONE
 
 
-def read_records(lines: Iterable[str], *, where: str = "input") -> list[dict[str, Any]]:
+def read_records(lines: Iterable[str | bytes], where: str = "input") -> list[dict[str, Any]]:
     """Parse JSON Lines evaluation records (``messages`` + gold ``level``; ``source``)."""
     out: list[dict[str, Any]] = []
     for n, rec in json_objects(lines, where):
-        if rec.get("level") not in {lv.value for lv in LEVELS}:
-            raise ShapeError(
-                f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",
-                field="$.level",
-            )
+        _check_level(rec, n, where)
         if not isinstance(rec.get("messages"), list):
             raise ShapeError(f"{where}: line {n}: $.messages must be a list", field="$.messages")
         out.append(rec)
     return out
 
 
-def read_adjudications(lines: Iterable[str], *, where: str = "input") -> dict[str, Level]:
+def _check_level(rec: dict[str, Any], n: int, where: str) -> None:
+    if rec.get("level") not in {lv.value for lv in LEVELS}:
+        raise ShapeError(
+            f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",
+            field="$.level",
+        )
+
+
+def read_adjudications(
+    lines: Iterable[str | bytes], where: str = "input"
+) -> dict[str, Level]:
     """Parse JSON Lines adjudications: ``id`` and the adjudicated ``level`` (other fields,
     such as ``gold`` or ``reason``, are for people and ignored)."""
     out: dict[str, Level] = {}
     for n, rec in json_objects(lines, where):
         if not isinstance(rec.get("id"), str):
             raise ShapeError(f"{where}: line {n}: $.id must be a string", field="$.id")
-        if rec.get("level") not in {lv.value for lv in LEVELS}:
-            raise ShapeError(
-                f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",
-                field="$.level",
-            )
+        _check_level(rec, n, where)
         out[rec["id"]] = Level(rec["level"])
     return out
 
