@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
 
 from careguard.conversation import Message
 from careguard.distress import build_assessor
 from careguard.distress.assessor import Assessor
+from careguard.distress.embedder import Embedder, TextEmbedder
 from careguard.policy import load_policy
 
 _OPENERS = [
@@ -63,6 +65,18 @@ def _ms(assessor: Assessor, conv: list[Message]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def _embed_median(embedder: TextEmbedder, counter: Iterator[int]) -> float:
+    """Median milliseconds to embed one new turn, nothing else (30 runs)."""
+    times = []
+    for _ in range(30):
+        text = _turn(next(counter))
+        _settle()
+        start = time.perf_counter()
+        embedder.embed([text])
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def main() -> None:
     assessor = build_assessor(load_policy())
     assessor.assess(_conversation([_turn(10_000)]))  # load the session, warm caches
@@ -95,14 +109,7 @@ def main() -> None:
     )
 
     # Baseline in the same run: the MiniLM embedding of one new turn, nothing else.
-    embed_only = []
-    for _ in range(30):
-        text = _turn(next(counter))
-        _settle()
-        start = time.perf_counter()
-        assessor.embedder.embed([text])
-        embed_only.append((time.perf_counter() - start) * 1000)
-    base = statistics.median(embed_only)
+    base = _embed_median(assessor.embedder, counter)
     print(
         f"baseline, embedding one turn alone: median {base:.2f} ms; "
         f"new-turn assessment = {med / base:.2f}x the bare embedding"
@@ -110,19 +117,11 @@ def main() -> None:
 
     # Baseline in the same run: the same embedding computed in float, as the model package
     # ships it (careguard computes it in int8, see careguard.distress.quantize).
-    from careguard.distress.embedder import Embedder
     from careguard.distress.quantize import source_model_path
 
     float_embedder = Embedder(model_path=source_model_path())
-    float_embedder.embed([_turn(next(counter))])
-    embed_float = []
-    for _ in range(30):
-        text = _turn(next(counter))
-        _settle()
-        start = time.perf_counter()
-        float_embedder.embed([text])
-        embed_float.append((time.perf_counter() - start) * 1000)
-    fbase = statistics.median(embed_float)
+    float_embedder.embed([_turn(next(counter))])  # load the session
+    fbase = _embed_median(float_embedder, counter)
     print(
         f"baseline, float embedding (the package's own compute): median {fbase:.2f} ms; "
         f"int8 embedding = {base / fbase:.2f}x, new-turn assessment = {med / fbase:.2f}x of it"
