@@ -184,9 +184,9 @@ class LimitsPolicy(_Strict, frozen=True):
     upstream_read_s: PositiveFloat = 60.0
     upstream_total_s: PositiveFloat = 120.0
     request_read_s: PositiveFloat = 30.0
+    """Time a client has to send its whole request body; a slower one gets 408."""
     max_reply_bytes: PositiveInt = 10_000_000
     """Largest upstream reply read whole, and largest single streamed event; more is a 502."""
-    """Time a client has to send its whole request body; a slower one gets 408."""
     max_concurrency: PositiveInt = 64
     """Concurrent requests per worker before new ones get 503."""
 
