@@ -1,8 +1,10 @@
-"""Per-turn cost of the intervention and reply-check stages (no models involved).
+"""Per-turn cost of the intervention and reply-check stages.
 
 Prints the median and p99 of: planning a turn, rendering the system block, checking that a
 reply has resources, checking a ~760-character reply whole and as a stream of 20-character
-deltas, and loading the directory once.
+deltas — with the named rules alone (the baseline, as before the reply-safety judge) and with
+rules + judge (what the default policy runs), so the judge's added cost is read in one run —
+and loading the directory and the judge once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from careguard.interventions import Interventions, reply_has_resources, system_b
 from careguard.levels import Level
 from careguard.output_checks import ReplyChecker
 from careguard.policy import load_policy
+from careguard.replies import ReplyJudge
 
 REPLY = (
     "I'm really sorry you're feeling this way, and I'm glad you told me. It sounds like "
@@ -59,6 +62,9 @@ def main() -> None:
     high = Assessment(Level.HIGH, 0.9, "stable", "self")
     plan = ints.plan_for(high, loaded.policy, None, "GB")
     checker = ReplyChecker()
+    t0 = time.perf_counter()
+    judged = ReplyChecker(judge=ReplyJudge())
+    judge_ms = (time.perf_counter() - t0) * 1000
     size = f"{len(REPLY)} chars"
     rows = [
         ("plan_for (high, GB)", lambda: ints.plan_for(high, loaded.policy, None, "GB")),
@@ -66,12 +72,15 @@ def main() -> None:
         (f"reply_has_resources ({size})", lambda: reply_has_resources(REPLY, plan)),
         (f"ReplyChecker.check ({size})", lambda: checker.check(REPLY)),
         (f"SentenceChecker, 20-char deltas ({size})", lambda: _stream(checker)),
+        (f"ReplyChecker.check + judge ({size})", lambda: judged.check(REPLY)),
+        ("SentenceChecker + judge, 20-char deltas", lambda: _stream(judged)),
     ]
     print(f"directory + guidelines load (once, at start-up): {load_ms:.1f} ms")
+    print(f"reply-safety judge load (once, at start-up): {judge_ms:.1f} ms")
     print(f"{'operation':44} {'median ms':>10} {'p99 ms':>10} {'p99 cpu ms':>11}")
     for name, fn in rows:
         fn()  # warm caches
-        med, p99, cpu99 = _time(fn, 2000)
+        med, p99, cpu99 = _time(fn, 200 if "judge" in name else 2000)
         print(f"{name:44} {med:10.3f} {p99:10.3f} {cpu99:11.3f}")
 
 

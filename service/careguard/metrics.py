@@ -81,6 +81,11 @@ CHECKS = frozenset({"safe_messaging", "toxicity", "resources", "user_toxicity"})
 ACTIONS = frozenset(
     {"annotate", "rewrite", "replace", "append_resources", "record_abuse", "distress_signal"}
 )
+REPLY_FINDINGS = frozenset(
+    {"method-details", "lethality", "encouragement", "concealment", "committed-suicide",
+     "abandonment", "outdated-number"}
+)
+"""The safe-messaging finding ids (:mod:`careguard.output_checks`)."""
 ESCALATION_OUTCOMES = frozenset({"sent", "failed", "dropped"})
 UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
@@ -105,6 +110,7 @@ METRIC_NAMES = frozenset(
         "careguard_escalations_total",
         "careguard_pii_entities_total",
         "careguard_reply_check_actions_total",
+        "careguard_reply_findings_total",
         "careguard_upstream_errors_total",
         "careguard_failsafe_activations_total",
         "careguard_policy_info",
@@ -181,6 +187,13 @@ class Metrics:
             "careguard_reply_check_actions", "Actions taken on replies, by check and action.",
             ["check", "action"], registry=r,
         )  # fmt: skip
+        self.reply_findings = Counter(
+            "careguard_reply_findings",
+            "Reply sentences that broke a safe-messaging check, by finding (method-details,"
+            " lethality, encouragement, concealment, committed-suicide, abandonment,"
+            " outdated-number).",
+            ["finding"], registry=r,
+        )  # fmt: skip
         self.upstream_errors = Counter(
             "careguard_upstream_errors", "Upstream LLM failures, by kind.",
             ["kind"], registry=r,
@@ -243,6 +256,9 @@ class Metrics:
 
     def reply_action(self, check: str, action: str) -> None:
         self.reply_actions.labels(_bounded(check, CHECKS), _bounded(action, ACTIONS)).inc()
+
+    def reply_finding(self, finding: str) -> None:
+        self.reply_findings.labels(_bounded(finding, REPLY_FINDINGS)).inc()
 
     def upstream_error(self, kind: str) -> None:
         self.upstream_errors.labels(_bounded(kind, UPSTREAM_ERROR_KINDS)).inc()

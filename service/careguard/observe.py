@@ -7,7 +7,8 @@ A pure ASGI middleware (:class:`ObserveMiddleware`) opens an :class:`Observation
 HTTP request and binds it, with the request id, to context variables. The code that knows
 something about the turn notes it with one call — :func:`note_stage` (pipeline stage timings),
 :func:`note_assessment`, :func:`note_turn` (the prepared turn), :func:`note_entities` (PII
-entity types found), :func:`note_reply_action`, :func:`note_error` (the error mapped to the
+entity types found), :func:`note_reply_action`,
+:func:`note_reply_finding`, :func:`note_error` (the error mapped to the
 response) — and those calls do nothing outside a request. When the response has been sent
 (streams included) the middleware records everything at once: metrics, the PII-free audit
 event (chat turns only) and a single ``request done`` log line. Context variables reach
@@ -40,6 +41,7 @@ __all__ = [
     "note_entities",
     "note_error",
     "note_reply_action",
+    "note_reply_finding",
     "note_stage",
     "note_turn",
     "request_id",
@@ -74,6 +76,7 @@ class Observation:
     conversation_key: str | None = None
     entities: list[str] = field(default_factory=list)
     reply_actions: list[tuple[str, str]] = field(default_factory=list)
+    reply_findings: list[str] = field(default_factory=list)
     error: BaseException | None = None
 
 
@@ -115,6 +118,13 @@ def note_reply_action(check: str, action: str) -> None:
     obs = _current.get()
     if obs is not None:
         obs.reply_actions.append((check, action))
+
+
+def note_reply_finding(finding: str) -> None:
+    """A reply sentence broke a safe-messaging check (the finding id, never text)."""
+    obs = _current.get()
+    if obs is not None:
+        obs.reply_findings.append(finding)
 
 
 def note_error(exc: BaseException) -> None:
@@ -198,6 +208,8 @@ class ObserveMiddleware:
         m.pii(obs.entities)
         for check, action in obs.reply_actions:
             m.reply_action(check, action)
+        for finding in obs.reply_findings:
+            m.reply_finding(finding)
         shown: tuple[Any, ...] = ()
         if turn is not None:
             for stage in turn.degraded:
@@ -234,6 +246,7 @@ class ObserveMiddleware:
             actions.append("escalation:due")
         actions += [f"failsafe_open:{s}" for s in turn.degraded]
         actions += [f"reply:{check}:{action}" for check, action in obs.reply_actions]
+        actions += [f"reply_finding:{f}" for f in dict.fromkeys(obs.reply_findings)]
         a = turn.assessment
         timings = {k: v * 1000 for k, v in obs.timings.items()} | {"total": elapsed * 1000}
         self.auditor.record(

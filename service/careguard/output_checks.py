@@ -5,18 +5,30 @@ Rules (each a fixed id; findings carry ids, never text):
 - ``method-details``: methods, means, doses or lethality ("a lethal dose", "the most painless
   way to die", "how to hang yourself", "jump off the bridge");
 - ``committed-suicide``: the phrase "commit(ted) suicide" (say "died by suicide");
-- ``suicide-as-solution``: suicide or death presented as an answer, relief or understandable
-  ("ending it would be a relief", "everyone would be better off without you");
+- ``encouragement``: suicide, self-harm or death encouraged, validated or presented as an
+  answer, relief or understandable ("ending it would be a relief", "everyone would be better
+  off without you", "you should go through with it");
+- ``lethality``: comparing how lethal, quick, painless or certain ways of dying are;
+- ``concealment``: advice on hiding self-harm or a plan, or on avoiding rescue ("wait until
+  nobody is home so no one can stop you", "long sleeves will hide the cuts");
 - ``abandonment``: leaving a distressed user alone ("I can't help you, goodbye", "this
   conversation is over"); checked from ``low`` up when the turn's level is known;
 - ``outdated-number``: a crisis number the directory lists as outdated (an LLM's
   ``1-800-273-8255``); always corrected to the current number, whatever the action.
 
+Besides the named rules, a learned sentence classifier (:mod:`careguard.replies`, trained on a
+corpus written for it) judges every sentence for the same unsafe categories (method,
+lethality, encouragement, concealment), so phrasings no rule lists are caught too; its
+findings carry the same ids. A sentence either one flags is handled alike.
+
 Sentences that refuse or negate ("I won't tell you how to end your life", "suicide is not the
 answer") are not flagged. The policy's ``reply_checks.action`` decides what a finding does:
 ``annotate`` keeps the reply and adds a short note, ``rewrite`` replaces the offending sentence
-(or only the phrase, for "committed suicide"), ``replace`` swaps the whole reply for a safe one
-(under streaming: the offending sentence and everything after it).
+(or only the phrase, for "committed suicide") with a warm, safe one — from ``moderate`` up
+with a crisis line in it — and a whole reply most of whose sentences are unsafe with the safe
+reply; ``replace`` swaps the whole reply for a safe one (under streaming: the offending
+sentence and everything after it). Under streaming every sentence is judged before it is
+released, so an unsafe sentence never reaches the client.
 
 :class:`ReplyChecker` checks a whole text; :class:`SentenceChecker` checks a stream sentence by
 sentence, holding back at most ``max_holdback_chars`` of an unfinished sentence.
@@ -30,9 +42,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from careguard import observe
-from careguard.interventions import Plan, direct_response
+from careguard.interventions import Plan, describe_resource, direct_response
 from careguard.levels import Level
 from careguard.policy import Policy, ReplyAction
+from careguard.replies import ReplyJudge
+from careguard.replies import shipped as shipped_judge
 from careguard.text import fold_apostrophes
 
 __all__ = [
@@ -47,7 +61,12 @@ __all__ = [
     "SentenceChecker",
     "correct_numbers",
     "findings_in",
+    "rule_findings",
 ]
+
+STYLE_RULES = frozenset({"committed-suicide", "abandonment"})
+"""Findings about wording, not about harm: fixed in place, never counted towards replacing
+the whole reply."""
 
 SAFE_REPLY = (
     "I'm sorry, that reply didn't come out right. What you're going through matters, and I'm "
@@ -105,6 +124,21 @@ def _fix_committed(sentence: str) -> str:
 
 
 _UNITS = r"(?:mg|milligrams?|g|grams?|pills?|tablets?|capsules?)"
+_MEANS = (r"(?:pills?|tablets?|capsules?|meds|medications?|medicines?|paracetamol|acetaminophen|"
+          r"tylenol|ibuprofen|aspirin|sleeping (?:pills|tablets)|painkillers|antidepressants|"
+          r"insulin|bleach|poison|pesticides?|antifreeze|rope|noose|belt|gun|pistol|rifle|"
+          r"razors?|blades?|knife|bridge|roof|rooftop|ledge|cliff|train|tracks)\b")
+_PROTECTIVE = re.compile(
+    r"\b(?:give (?:them|it|those|the \w+) to|hand (?:them|it|those) (?:to|over)|put (?:them|it|"
+    r"those) (?:away|somewhere)|lock (?:them|it|those) (?:up|away)|out of reach|somewhere (?:safe|"
+    r"harder)|pharmac\w*|poison control|emergency|thinking (?:about|abt|of) taking|if (?:you|u)"
+    r"(?:'ve| have)? (?:already )?(?:taken|swallowed|took)|bungee)\b", re.I)
+"""Protective advice around means ("can you give them to your roommate tonight?"): the
+method rules that name means without a death word do not fire on it."""
+_NO_DETAILS = ("I can't share details about ways to hurt yourself, but I'm here with you and I "
+               "care about your safety.")
+_TELL_SOMEONE = ("Please don't carry this alone: letting someone you trust know what's going on "
+                 "could help keep you safe.")
 _DEATH = r"(?:die|dying|death|dead|kill|fatal|lethal|overdose|end (?:your|my|their) life)"
 
 _STILL_HERE = (
@@ -130,19 +164,70 @@ RULES: tuple[Rule, ...] = (
             re.compile(r"\b(?:slit|slitting|cut|cutting|slash|slashing)\s+(?:your|my|the|their)"
                        r"\s+(?:wrists?|veins?|throat)\b", _I),
             re.compile(r"\bhang(?:ing)?\s+(?:yourself|myself|themselves)\b", _I),
-            re.compile(r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|your|my)\s+(?:\w+\s+){0,3}"
+            re.compile(r"(?<!bungee )\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|your|my)\s+"
+                       r"(?:\w+\s+){0,3}"
                        r"(?:bridge|building|roof|rooftop|cliff|balcony|window|tower|ledge)\b", _I),
             re.compile(r"\b(?:step|stepping|jump|jumping|lie|lying)\s+in\s+front\s+of\s+(?:a|the)"
                        r"\s+(?:\w+\s+)?(?:train|bus|car|truck|lorry)\b", _I),
             re.compile(r"\bcarbon monoxide\b|\boverdos(?:e|ing)\s+on\b", _I),
         ),
         negatable=True,
-        rewrite="I can't share details about ways to hurt yourself, but I'm here with you and "
-                "I care about your safety.",
+        rewrite=_NO_DETAILS,
+    ),
+    Rule(
+        "method-details",
+        (
+            re.compile(rf"\b(?:take|taking|swallow(?:ing)?|down(?:ing)?|use|using)\s+(?:all|every"
+                       rf"(?:one| single one)?|the (?:whole|entire|rest)|a (?:whole )?(?:bottle|"
+                       rf"handful|pack|packet|box|strip)|an? (?:entire|full) (?:bottle|pack|"
+                       rf"packet|box))\b[^.!?\n]{{0,40}}?\b{_MEANS}", _I),
+            re.compile(rf"^(?=.*\b{_MEANS}).*\b(?:would|will|should|could|might|is going to)\s+"
+                       r"(?:definitely\s+|surely\s+|probably\s+|easily\s+)?(?:do it|do the "
+                       r"(?:job|trick)|be enough|be (?:fatal|lethal|deadly)|finish (?:it|you|the "
+                       r"job))\b", _I),
+            re.compile(r"\b(?:tallest|highest)\s+(?:\w+\s+)?(?:bridge|building|cliff|roof|"
+                       r"rooftop|tower|car park|parking (?:garage|structure)|balcony)\b.{0,60}\b"
+                       r"(?:best|perfect|ideal|right|good|enough|place|spot|way)\b", _I),
+        ),
+        negatable=True,
+        unless=_PROTECTIVE,
+        rewrite=_NO_DETAILS,
+    ),
+    Rule(
+        "lethality",
+        (
+            re.compile(r"^(?=.*\b(?:die|dying|death|dead|suicide|kill|end (?:it|your life|things)"
+                       r"|overdose|hang|jump|way out|go through with it)\b).*\b(?:more|most|less|"
+                       r"least)\s+(?:lethal|deadly|fatal|reliable|certain|effective|painless|"
+                       r"peaceful|final|sure)\b", _I),
+            re.compile(r"\b(?:painless|quickest|fastest|peaceful|surest|most reliable)\s+"
+                       r"(?:\w+\s+)?(?:way to (?:die|go|end it)|death|exit|method)\b", _I),
+            re.compile(rf"^(?=.*\b{_MEANS}).*\b(?:you|u)\s+(?:wouldn'?t|won'?t|would not|"
+                       r"will not)\s+(?:last|survive|feel (?:a thing|much|anything))\b", _I),
+        ),
+        negatable=True,
+        rewrite=_NO_DETAILS,
+    ),
+    Rule(
+        "concealment",
+        (
+            re.compile(r"\b(?:so|and|then)\s+(?:that\s+)?(?:no ?one|nobody|they|your (?:family|"
+                       r"parents|roommates?|partner|friends|mum|mom|dad))\s+(?:can'?t|won'?t|will "
+                       r"not|cannot|can not)\s+(?:stop|find|interrupt|notice|save|check on|"
+                       r"see)\s+you\b", _I),
+            re.compile(r"\b(?:hide|conceal)\s+(?:the|your|those|any|all (?:the |your )?)\s*"
+                       r"(?:cuts|scars|marks|wounds|burns|bruises|bandages|pills|rope|plans?)\b",
+                       _I),
+            re.compile(r"(?:^|[,;:]\s*|\b(?:just|so|and|but)\s+)don'?t\s+(?:tell|let)\s+(?:anyone|"
+                       r"anybody|your (?:therapist|doctor|parents|family|friends|counsel?lor|"
+                       r"partner|teacher|gp))\b(?! (?:if|until|unless|before) )", _I),
+        ),
+        negatable=True,
+        rewrite=_TELL_SOMEONE,
     ),
     Rule("committed-suicide", (_COMMITTED,), negatable=False, rewrite=_fix_committed),
     Rule(
-        "suicide-as-solution",
+        "encouragement",
         (
             re.compile(r"\b(?:suicide|ending (?:it all|it|your life|things)|killing yourself|"
                        r"taking your (?:own )?life|dying|death|being dead)\s+(?:is|would be|"
@@ -159,6 +244,12 @@ RULES: tuple[Rule, ...] = (
                        r"(?:would|will|might)\s+be\s+better\s+off\s+(?:without you|if you (?:were|"
                        r"are|died|was) (?:gone|dead)?)", _I),
             re.compile(r"\byou(?:'d| would| will|'ll)\s+be\s+better\s+off\s+dead\b", _I),
+            re.compile(r"\b(?:waiting for (?:you|u)|see (?:you|u)|meet (?:you|u)|join "
+                       r"(?:me|us|them))\s+(?:on|in|at)\s+the other side\b", _I),
+            re.compile(r"\b(?:just\s+)?let (?:yourself )?go\s+(?:tonight|now|for good|forever)\b",
+                       _I),
+            re.compile(r"\b(?:kys|(?:go|just|you should|u should|you could|u could)\s+(?:go\s+)?"
+                       r"(?:kill|unalive)\s+(?:yourself|urself|ur ?self))\b", _I),
             re.compile(r"\byou(?:'ll| will| would|'d)\s+(?:finally\s+)?(?:be at peace|find peace|"
                        r"be free|stop hurting)\s+(?:if|once|when)\s+you\s+(?:die|are dead|are "
                        r"gone|end it|kill yourself)\b", _I),
@@ -193,16 +284,16 @@ RULES: tuple[Rule, ...] = (
                        r"to)\s+(?:help|assist|support|talk|continue|discuss|engage)\b", _I),
         ),
         negatable=False,
-        unless=re.compile(r"\b(?:but|however|though|although|instead|except|yet|while|here for "
-                          r"you|here with you|keep talking|still here)\b", _I),
+        unless=re.compile(r"\b(?:but|however|though|although|instead|except|yet|while|because|"
+                          r"here for you|here with you|keep talking|still here)\b", _I),
         min_level=Level.LOW,
         rewrite=_STILL_HERE,
     ),
 )
 
 
-def findings_in(sentence: str, level: Level | None = None) -> tuple[str, ...]:
-    """The ids of the rules ``sentence`` breaks, in rule order, without repeats.
+def rule_findings(sentence: str, level: Level | None = None) -> tuple[str, ...]:
+    """The ids of the named rules ``sentence`` breaks, in rule order, without repeats.
 
     With the turn's distress ``level``, rules that need distress (abandonment: a plain "I can't
     help with that" is an ordinary refusal when nobody is distressed) are skipped below it.
@@ -210,10 +301,46 @@ def findings_in(sentence: str, level: Level | None = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.id for r in RULES if r.applies(level) and r.hits(sentence)))
 
 
-def _rewrite(sentence: str, level: Level | None) -> str:
+def findings_in(sentence: str, level: Level | None = None,
+                judge: ReplyJudge | None = None) -> tuple[str, ...]:
+    """The named rules' findings, then the learned judge's (when given), without repeats."""
+    ids = rule_findings(sentence, level)
+    if judge is not None and len(_ALPHA_WORD.findall(sentence)) >= JUDGE_MIN_WORDS:
+        finding = judge.judge([sentence])[0].finding
+        if finding is not None and finding not in ids:
+            ids = (*ids, finding)
+    return ids
+
+
+JUDGE_MIN_WORDS = 2
+"""Fragments with fewer words (a list marker "part 0.", a number, "OK.") carry no method,
+means or encouragement a model could judge; the named rules still read them ("kys")."""
+_ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def harmful(ids: tuple[str, ...]) -> bool:
+    """Whether findings include harm (not only wording or a corrected number)."""
+    return any(f not in STYLE_RULES and f != OUTDATED_RULE for f in ids)
+
+
+_REWRITES: dict[str, str] = {
+    "method-details": _NO_DETAILS,
+    "lethality": _NO_DETAILS,
+    "encouragement": "The pain you're feeling is real, and with support it can change; you "
+                     "deserve help to get through this.",
+    "concealment": _TELL_SOMEONE,
+}
+
+
+def _rewrite(sentence: str, ids: tuple[str, ...], level: Level | None) -> str:
+    """The sentence with its findings fixed: a harmful sentence is replaced whole by the safe
+    sentence for its first harmful finding; a style finding is fixed in place."""
+    for f in ids:
+        if f in _REWRITES:
+            return _REWRITES[f]
     text = sentence
     for rule in RULES:
-        if rule.applies(level) and rule.hits(text):
+        if rule.id in ids and rule.applies(level) and rule.hits(text):
             text = rule.rewrite if isinstance(rule.rewrite, str) else rule.rewrite(text)
     return text
 
@@ -241,6 +368,10 @@ def correct_numbers(text: str, corrections: tuple[tuple[str, str], ...]) -> tupl
         text, n = _correction_re(needle).subn(r"\g<cue>" + current.replace("\\", ""), text)
         changed = changed or n > 0
     return text, changed
+
+
+def _reach_out(line: str) -> str:
+    return f"If you'd like to talk to someone right now: {line}."
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
@@ -274,9 +405,15 @@ class ReplyChecker:
                  max_holdback_chars: int = 400, safe_reply: str = SAFE_REPLY,
                  annotation: str = ANNOTATION,
                  corrections: tuple[tuple[str, str], ...] = (),
-                 level: Level | None = None) -> None:
+                 level: Level | None = None, judge: ReplyJudge | None = None,
+                 resource_line: str | None = None) -> None:
         self.action = ReplyAction(action)
         self.level = level
+        self.judge = judge
+        """The learned sentence classifier (None: the named rules alone)."""
+        self.resource_line = resource_line
+        """A crisis line to add to the first safe sentence that replaces a harmful one
+        (``moderate`` and up), e.g. "Samaritans: call 116 123 (free, 24/7)"."""
         """The turn's distress level (None: unknown, every rule applies)."""
         self.corrections = corrections
         """Outdated crisis numbers and their replacements (``ResourceDirectory.corrections``):
@@ -292,15 +429,21 @@ class ReplyChecker:
         rc = policy.reply_checks
         if not rc.safe_messaging:
             return None
+        judge = shipped_judge() if rc.safety_model else None
         return cls(rc.action, max_holdback_chars=rc.max_holdback_chars, safe_reply=safe_reply,
-                   corrections=corrections)
+                   corrections=corrections, judge=judge)
 
     def check(self, text: str) -> CheckResult:
         """Check a whole reply."""
         stream = self.stream()
         out = stream.feed(text) + stream.finish()
-        if stream.unsafe and self.action is ReplyAction.REPLACE:
-            out = self.safe_reply  # a whole reply can be swapped whole (a stream cannot)
+        mostly_harmful = 2 * stream.harmful_sentences > max(stream.sentences, 1)
+        if stream.unsafe and (self.action is ReplyAction.REPLACE or (
+                self.action is ReplyAction.REWRITE and mostly_harmful)):
+            # a whole reply can be swapped whole (a stream cannot)
+            out = self.safe_reply
+            if self.resource_line and self.resource_line not in out:
+                out += "\n\n" + _reach_out(self.resource_line)
         return CheckResult(passed=not stream.findings, findings=stream.findings, text=out)
 
     def stream(self) -> SentenceChecker:
@@ -317,6 +460,11 @@ class SentenceChecker:
         self._held = ""
         self._found: list[str] = []
         self._annotated = False
+        self._resource_given = False
+        self.sentences = 0
+        """Non-empty sentences judged so far."""
+        self.harmful_sentences = 0
+        """... of which harmful (method, lethality, encouragement, concealment)."""
         self.stopped = False
         """True once ``replace`` swapped the reply: drop (and stop reading) the rest."""
 
@@ -336,16 +484,26 @@ class SentenceChecker:
             sentence, fixed = correct_numbers(sentence, self._c.corrections)
             if fixed:
                 self._found.append(OUTDATED_RULE)
-        ids = findings_in(sentence, self._c.level)
+        ids = findings_in(sentence, self._c.level, self._c.judge)
+        if sentence.strip():
+            self.sentences += 1
         if not ids:
             return sentence + sep
         self._found.extend(ids)
+        for f in ids:
+            observe.note_reply_finding(f)
         observe.note_reply_action("safe_messaging", self._c.action.value)
+        if harmful(ids):
+            self.harmful_sentences += 1
         if self._c.action is ReplyAction.REPLACE:
             self.stopped = True
             return self._c.safe_reply
         if self._c.action is ReplyAction.REWRITE:
-            return _rewrite(sentence, self._c.level) + sep
+            safe = _rewrite(sentence, ids, self._c.level)
+            if harmful(ids) and self._c.resource_line and not self._resource_given:
+                self._resource_given = True
+                safe += " " + _reach_out(self._c.resource_line)
+            return safe + sep
         return sentence + sep
 
     def feed(self, chunk: str) -> str:
@@ -394,10 +552,12 @@ class ReplyChecks:
         if plan is None:
             return c
         crisis_replace = plan.ensure_resources and c.action is ReplyAction.REPLACE
+        line = (describe_resource(plan.resources[0])
+                if plan.level >= Level.MODERATE and plan.resources else None)
         return ReplyChecker(c.action, max_holdback_chars=c.max_holdback_chars,
                             safe_reply=direct_response(plan) if crisis_replace else c.safe_reply,
                             annotation=c.annotation, corrections=plan.corrections,
-                            level=plan.level)
+                            level=plan.level, judge=c.judge, resource_line=line)
 
     def check_result(self, text: str, plan: Plan | None = None) -> CheckResult:
         return self._for(plan).check(text)

@@ -357,3 +357,10 @@ class Pipeline:
 
     def reply(self, turn: Turn) -> ReplyFilter:
         return ReplyFilter(self, turn)
+
+    def reply_checked(self, turn: Turn) -> str:
+        """The ``x-careguard-reply-checked`` value: ``true`` when the safe-messaging checks
+        run on this turn's reply; ``false`` when the policy turns them off or a check failed
+        and ``failure_mode: open`` let the reply through unchecked."""
+        ok = self.stages.checks is not None and "reply_checks" not in turn.degraded
+        return "true" if ok else "false"

@@ -163,6 +163,9 @@ class InterventionsPolicy(_Strict, frozen=True):
 class ReplyChecksPolicy(_Strict, frozen=True):
     safe_messaging: bool = True
     """Check replies against the safe-messaging rules."""
+    safety_model: bool = True
+    """Besides the named rules, judge every reply sentence with the learned reply-safety
+    classifier (method, lethality, encouragement, concealment); needs ``safe_messaging``."""
     action: ReplyAction = ReplyAction.REWRITE
     """What a failed safe-messaging check does."""
     toxicity_action: ReplyAction = ReplyAction.REPLACE

@@ -11,9 +11,10 @@ import httpx
 import msgspec
 import pytest
 
+from careguard.output_checks import ReplyChecker, ReplyChecks
 from careguard.pipeline import Stages
 from careguard.pipeline_toxicity import NEUTRAL_REPLY, ToxicityStage
-from careguard.policy import FailureMode, LoadedPolicy, load_policy, policies_dir
+from careguard.policy import FailureMode, LoadedPolicy, ReplyAction, load_policy, policies_dir
 from careguard.proxy.app import create_app
 from careguard.settings import ServeSettings
 from tests.integration.conftest import StartProxy
@@ -45,10 +46,13 @@ def toxicity_policy(**stage: Any) -> LoadedPolicy:
 
 @pytest.fixture(scope="module")
 def tox_stages(stages: Stages) -> Stages:
-    """The session's real stages plus the real compact toxicity scorer (built once here)."""
+    """The session's real stages plus the real compact toxicity scorer (built once here).
+    The reply-safety judge is left out so these tests see the toxicity stage's own actions
+    (the judge also rewrites "you need to get over it"; see the test with both on)."""
     built = ToxicityStage.build(toxicity_policy())
     assert built is not None and built.scorer is not None
-    return dataclasses.replace(stages, toxicity=built)
+    rules_only = ReplyChecks(ReplyChecker(ReplyAction.REWRITE))
+    return dataclasses.replace(stages, toxicity=built, checks=rules_only)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +82,22 @@ def test_demeaning_reply_to_a_distressed_user_is_replaced(
     text = reply_text(api, resp, stream=stream)
     assert resp.status_code == 200
     assert "pathetic" not in text and NEUTRAL_REPLY in text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_with_the_reply_safety_judge_on_too_the_insult_never_arrives(
+    start_proxy: StartProxy, stages: Stages, tox_stages: Stages,
+    upstream_server: tuple[ScriptedUpstream, ServerThread], upstream: ScriptedUpstream,
+    stream: bool,
+) -> None:
+    """toxicity.yaml as shipped (judge and toxicity both on): whichever acts first, the
+    client never sees the insult and the kind sentence arrives."""
+    both = dataclasses.replace(tox_stages, checks=stages.checks)
+    server = start_proxy(upstream_server[1].url, loaded=toxicity_policy(), stages_override=both)
+    upstream.script.text = f"{KIND} {DEMEANING}"
+    resp = post(server, "openai", DISTRESSED, stream=stream)
+    text = reply_text("openai", resp, stream=stream)
+    assert "pathetic" not in text and KIND in text
 
 
 def test_kind_reply_to_a_distressed_user_passes(

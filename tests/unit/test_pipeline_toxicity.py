@@ -35,7 +35,12 @@ DEMEANING = "Honestly, you're pathetic and you need to get over it."
 
 
 def toxicity_policy(**sections: dict[str, Any]) -> LoadedPolicy:
+    """toxicity.yaml without the reply-safety judge, so these tests see the toxicity stage's
+    own actions (the judge also rewrites "you need to get over it"; the proxy test
+    ``test_with_the_reply_safety_judge_on_too_the_insult_never_arrives`` runs both)."""
     base = load_policy(policies_dir() / "toxicity.yaml")
+    rc = msgspec.structs.replace(base.policy.reply_checks, safety_model=False)
+    base = LoadedPolicy(msgspec.structs.replace(base.policy, reply_checks=rc), base.source)
     changes = {n: msgspec.structs.replace(getattr(base.policy, n), **f)
                for n, f in sections.items()}
     return LoadedPolicy(msgspec.structs.replace(base.policy, **changes), base.source)

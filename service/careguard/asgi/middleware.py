@@ -167,7 +167,9 @@ class CareGuardMiddleware:
             await _error(send, route, exc, headers)
             return
         headers += [(b"x-careguard-level", turn.level.value.encode()),
-                    (b"x-careguard-redactions", str(turn.redactions).encode())]  # fmt: skip
+                    (b"x-careguard-redactions", str(turn.redactions).encode()),
+                    (b"x-careguard-reply-checked",
+                     pipeline.reply_checked(turn).encode())]  # fmt: skip
         if turn.degraded:
             headers.append((b"x-careguard-degraded", ",".join(turn.degraded).encode()))
         if turn.direct:

@@ -236,7 +236,8 @@ class Responder:
             self._mode = "pass"  # nothing careguard reads: say so, never pass it silently
             log.warning("reply not checked: a content type careguard does not read",
                         extra={"kind": media or "none"})  # fmt: skip
-            self._extra = [*self._extra, (b"x-careguard-reply-checked", b"false")]
+            self._extra = [*(h for h in self._extra if h[0] != b"x-careguard-reply-checked"),
+                           (b"x-careguard-reply-checked", b"false")]
         keep = headers if self._mode == "pass" else _drop(headers, b"content-length")
         await self._send({**self._start, "headers": keep + self._extra})
         self.started = True

@@ -95,6 +95,12 @@ _RESPONSE_HEADERS = {
                                                                 "high", "imminent"]}},
     "x-careguard-redactions": {"description": "Personal-data values replaced",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "x-careguard-reply-checked": {
+        "description": "Chat routes, when the LLM answered: 'true' when every sentence of the "
+                       "reply is judged by the safe-messaging checks (named rules and the "
+                       "reply-safety model) before it is released; 'false' when the checks are "
+                       "off or did not run",
+        "schema": {"type": "string", "enum": ["true", "false"]}},
 }  # fmt: skip
 _COUNTRY = {
     "name": "x-careguard-country", "in": "header", "required": False,

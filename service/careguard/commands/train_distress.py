@@ -26,6 +26,17 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--cache-dir", type=Path, default=Path(".cache/distress"), help="embedding cache"
     )
+    p.add_argument(
+        "--relabelled", type=Path, default=None,
+        help="JSON Lines {id, level}: blind relabels that replace proxy labels; a fifth of"
+        " them become the validation split thresholds are tuned on (e.g."
+        " service/careguard_training/data/distress/relabelled.jsonl)",
+    )
+    p.add_argument(
+        "--chat", type=Path, default=None,
+        help="JSON Lines of rated chat conversations {id, messages, level} to train on too"
+        " (e.g. service/careguard_training/data/distress/chat_train.jsonl)",
+    )
     p.add_argument("--seed", type=int, default=5753)
     p.set_defaults(handler=_run)
 
@@ -34,6 +45,10 @@ def _run(args: argparse.Namespace) -> int:
     from careguard.distress.model import weights_path
     from careguard.distress.training import TrainConfig, train
 
+    for name in ("relabelled", "chat"):
+        extra: Path | None = getattr(args, name)
+        if extra is not None and not extra.is_file():
+            raise InputError(f"--{name}: no such file: {extra}")
     for name in ("train", "dev"):
         path: Path = getattr(args, name)
         if not path.is_file():
@@ -45,6 +60,8 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out or weights_path(),
             cache_dir=args.cache_dir,
             seed=args.seed,
+            relabelled=args.relabelled,
+            chat=args.chat,
         )
     )
     return 0

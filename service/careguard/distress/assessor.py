@@ -115,8 +115,13 @@ class Assessor:
         findings = [find(t) for t in norm]
         embeddings = self.embedder.embed(norm)
         rows = SparseRows([hashed(t) for t in norm])
-        proba = self.model.proba(features(embeddings, findings), rows)
-        return [combine(p, f, self.model) for p, f in zip(proba, findings, strict=True)]
+        x = features(embeddings, findings)
+        proba = self.model.proba(x, rows)
+        imm = self.model.imminent_proba(x)
+        return [
+            combine(p, f, self.model, None if imm is None else float(imm[i]))
+            for i, (p, f) in enumerate(zip(proba, findings, strict=True))
+        ]
 
     # -- conversation ------------------------------------------------------------------
 

@@ -27,7 +27,13 @@ How the signals combine:
    for months") at least ``moderate`` (``rule:hopelessness``), the ladder's definition.
 7. Imminence: an attempt in progress is ``imminent`` on its own; a plan, means, a time
    frame or preparation makes a ``high`` message ``imminent`` (a time frame only together
-   with explicit intent, a plan or means).
+   with explicit intent, a plan or means). The learned imminence head (trained on
+   relabelled ``high`` vs ``imminent`` texts) also makes a ``high`` message ``imminent``
+   when its probability reaches the model's ``imminent_threshold`` (``model:imminent``):
+   plans and goodbyes in words no rule lists. A message under ``NO_EVIDENCE_MIN_WORDS``
+   words needs some concrete marker too (a time, means, preparation anywhere in it): in a
+   short message the frozen embedding cannot tell "I've been thinking about ending it" (a
+   wish, ``high``) from a plan.
 """
 
 from __future__ import annotations
@@ -77,8 +83,10 @@ def _at_or_above(proba: Array, rank: int) -> float:
     return float(proba[min(rank, 3) :].sum()) if rank <= 3 else 0.0
 
 
-def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> MessageResult:
-    """Decide one message's level from model probabilities and rule findings."""
+def combine(proba: Array, findings: RuleFindings, model: DistressModel,
+            p_imminent: float | None = None) -> MessageResult:
+    """Decide one message's level from model probabilities, rule findings and the
+    imminence head's probability (when the model has one)."""
     model_rank = int(model.decide(proba[None, :])[0])
     rank = model_rank
     signals: list[Signal] = [Signal("model", Level.from_rank(model_rank), float(proba[model_rank]))]
@@ -146,7 +154,13 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel) -> Messa
             rank = Level.MODERATE.rank
             score = _at_or_above(proba, rank)
     imminent = imminent_markers(f, rank)
-    if imminent:
+    concrete = f.imminence_anywhere or f.words >= NO_EVIDENCE_MIN_WORDS
+    if (not imminent and rank >= Level.HIGH.rank and p_imminent is not None and concrete
+            and p_imminent >= model.imminent_threshold):
+        signals.append(Signal("model:imminent", Level.IMMINENT, p_imminent))
+        rank = Level.IMMINENT.rank
+        score = max(score, p_imminent)
+    elif imminent:
         for name in imminent:
             signals.append(Signal(f"rule:{name}", Level.IMMINENT, RULE_CONFIDENCE["imminent"]))
         rank = Level.IMMINENT.rank

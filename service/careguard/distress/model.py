@@ -46,7 +46,19 @@ class DistressModel:
     no_evidence_penalty: float = 2.0
     """Log-odds taken from ``high`` when a long message has no death/suicide/self-harm word
     (see :mod:`careguard.distress.message`); dev-chosen."""
+    imminent_threshold: float = 1.0
+    """Probability from the imminence head (``imm_W``/``imm_b``: logistic regression over
+    the same features, trained on relabelled ``high`` vs ``imminent`` rows) at which a
+    ``high`` message becomes ``imminent``; above 1 when the model has no such head."""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def imminent_proba(self, x: Array) -> Array | None:
+        """P(imminent | crisis) for each row, or None when the model has no imminence head."""
+        if "imm_W" not in self.params:
+            return None
+        z = (x @ self.params["imm_W"]).reshape(-1) + self.params["imm_b"].reshape(-1)[0]
+        out: Array = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return out
 
     def embedding_logits(self, x: Array) -> Array:
         h = x
@@ -84,6 +96,7 @@ class DistressModel:
             temperature=self.temperature,
             offsets=self.offsets.tolist(),
             no_evidence_penalty=self.no_evidence_penalty,
+            imminent_threshold=self.imminent_threshold,
         )
         arrays = {
             k: v.astype(np.float16 if k == "lex_W" else np.float32) for k, v in self.params.items()
@@ -103,6 +116,7 @@ class DistressModel:
             temperature=float(meta.pop("temperature")),
             offsets=np.array(meta.pop("offsets"), dtype=np.float32),
             no_evidence_penalty=float(meta.pop("no_evidence_penalty", 2.0)),
+            imminent_threshold=float(meta.pop("imminent_threshold", 1.0)),
             meta=meta,
         )
 

