@@ -113,8 +113,11 @@ class DistressPolicy(_Strict, frozen=True):
     """``builtin`` (the shipped model) or a path to a model directory."""
     sticky_turns: Annotated[int, msgspec.Meta(ge=0)] = 4
     """User turns for which a disclosed ``high``/``imminent`` keeps the conversation level."""
-    recency_decay: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.6
-    """Weight kept per older user turn when combining turn levels."""
+    recency_decay: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.7
+    """Weight kept per older user turn when combining turn levels (rounded): at 0.7 a
+    ``moderate`` three user turns back still holds the conversation at ``low``, so a user who
+    was low earlier and now says "thanks" keeps the supportive tone (the reference
+    conversation); crisis levels are held by ``sticky_turns`` instead."""
     cache_size: Annotated[int, msgspec.Meta(ge=0)] = 10000
     """Per-message results cached by content (history is not re-analysed)."""
     stage: StageSettings = msgspec.field(default_factory=StageSettings)

@@ -41,6 +41,8 @@ def sample(m: Metrics, name: str, **labels: str) -> float | None:
          {"entity_type": "EMAIL_ADDRESS"}),
         (lambda m: m.reply_action("safe_messaging", "rewrite"),
          "careguard_reply_check_actions_total", {"check": "safe_messaging", "action": "rewrite"}),
+        (lambda m: m.reply_finding("concealment"), "careguard_reply_findings_total",
+         {"finding": "concealment"}),
         (lambda m: m.upstream_error("timeout"), "careguard_upstream_errors_total",
          {"kind": "timeout"}),
         (lambda m: m.failsafe_activation("pii", "closed"),
@@ -71,6 +73,8 @@ def test_recording_counts_one(metrics: Metrics, record: object, name: str,
         (lambda m: m.pii(["PERSON"]), "careguard_pii_entities_total", {"entity_type": OTHER}),
         (lambda m: m.upstream_error("555-0100"), "careguard_upstream_errors_total",
          {"kind": OTHER}),
+        (lambda m: m.reply_finding("a sentence of the reply"), "careguard_reply_findings_total",
+         {"finding": OTHER}),
         (lambda m: m.stage("my stage", 1.0), "careguard_stage_duration_seconds_count",
          {"stage": OTHER}),
     ],
@@ -112,6 +116,7 @@ def test_exposition_has_every_metric_family(metrics: Metrics) -> None:
     metrics.escalation("sent")
     metrics.pii(["EMAIL_ADDRESS"])
     metrics.reply_action("resources", "append_resources")
+    metrics.reply_finding("method-details")
     metrics.upstream_error("unavailable")
     metrics.failsafe_activation("distress", "open")
     metrics.set_info(policy_name="default", policy_version=1, models={"distress": "builtin"})

@@ -48,7 +48,7 @@ class Assessor:
         model: DistressModel,
         embedder: TextEmbedder,
         *,
-        recency_decay: float = 0.6,
+        recency_decay: float = 0.7,
         sticky_turns: int = 4,
         cache_size: int = 10000,
         enabled: bool = True,

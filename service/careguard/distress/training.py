@@ -157,7 +157,7 @@ def _predict(split: _Split, proba: Array, model: DistressModel) -> list[Level]:
     out = []
     for a, b in split.turn_slices:
         turns = [Turn(i, results[i]) for i in range(a, b)]
-        out.append(combine_turns(turns, recency_decay=0.6, sticky_turns=4).level)
+        out.append(combine_turns(turns, recency_decay=0.7, sticky_turns=4).level)
     return out
 
 
