@@ -17,7 +17,7 @@ from careguard.assessment import Assessment
 from careguard.interventions import Interventions, reply_has_resources, system_block
 from careguard.levels import Level
 from careguard.output_checks import ReplyChecker
-from careguard.policy import load_policy
+from careguard.policy import JudgeScope, load_policy
 from careguard.replies import ReplyJudge
 
 REPLY = (
@@ -31,6 +31,19 @@ REPLY = (
     "I'd like to keep talking with you. What has helped you get through hard days before? "
     "Even something very small counts. You don't have to figure it all out at once. "
 )
+
+ORDINARY = (
+    "Sure! To make the sauce, warm two tablespoons of olive oil in a pan over medium heat. Add "
+    "the chopped onion and cook it for about five minutes, until it is soft and golden. Stir "
+    "in the garlic and cook for another minute. Pour in the tomatoes, add a pinch of salt and "
+    "a little sugar, and let everything simmer for twenty minutes. Taste it and adjust the "
+    "seasoning. If it gets too thick, add a splash of the pasta water. Meanwhile, cook the "
+    "pasta in plenty of salted water until it is al dente. Drain it, keeping a cup of the "
+    "water. Toss the pasta with the sauce and a handful of grated cheese. Serve it straight "
+    "away with fresh basil on top. Enjoy your dinner, and let me know how it turns out!"
+)
+"""An ordinary reply on a calm turn (level none), the bulk of a chatbot's traffic."""
+
 
 def _time(fn: Callable[[], object], n: int) -> tuple[float, float, float]:
     """Wall-clock median and p99, and the p99 of this thread's CPU time (which a busy,
@@ -65,6 +78,9 @@ def main() -> None:
     t0 = time.perf_counter()
     judged = ReplyChecker(judge=ReplyJudge())
     judge_ms = (time.perf_counter() - t0) * 1000
+    calm_all = ReplyChecker(judge=judged.judge, level=Level.NONE)
+    calm_lexicon = ReplyChecker(judge=judged.judge, level=Level.NONE,
+                                scope=JudgeScope.RISK_WORDS_WHEN_CALM)
     size = f"{len(REPLY)} chars"
     rows = [
         ("plan_for (high, GB)", lambda: ints.plan_for(high, loaded.policy, None, "GB")),
@@ -74,6 +90,10 @@ def main() -> None:
         (f"SentenceChecker, 20-char deltas ({size})", lambda: _stream(checker)),
         (f"ReplyChecker.check + judge ({size})", lambda: judged.check(REPLY)),
         ("SentenceChecker + judge, 20-char deltas", lambda: _stream(judged)),
+        (f"calm turn, ordinary reply ({len(ORDINARY)} chars): rules",
+         lambda: checker.check(ORDINARY)),
+        ("  + judge, scope all", lambda: calm_all.check(ORDINARY)),
+        ("  + judge, scope risk-words-when-calm", lambda: calm_lexicon.check(ORDINARY)),
     ]
     print(f"directory + guidelines load (once, at start-up): {load_ms:.1f} ms")
     print(f"reply-safety judge load (once, at start-up): {judge_ms:.1f} ms")

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from careguard import observe
 from careguard.interventions import Plan, describe_resource, direct_response
 from careguard.levels import Level
-from careguard.policy import Policy, ReplyAction
+from careguard.policy import JudgeScope, Policy, ReplyAction
 from careguard.replies import ReplyJudge
 from careguard.replies import shipped as shipped_judge
 from careguard.text import fold_apostrophes
@@ -302,10 +302,11 @@ def rule_findings(sentence: str, level: Level | None = None) -> tuple[str, ...]:
 
 
 def findings_in(sentence: str, level: Level | None = None,
-                judge: ReplyJudge | None = None) -> tuple[str, ...]:
+                judge: ReplyJudge | None = None,
+                scope: JudgeScope = JudgeScope.ALL) -> tuple[str, ...]:
     """The named rules' findings, then the learned judge's (when given), without repeats."""
     ids = rule_findings(sentence, level)
-    if judge is not None and len(_ALPHA_WORD.findall(sentence)) >= JUDGE_MIN_WORDS:
+    if judge is not None and _worth_judging(sentence, level, scope):
         finding = judge.judge([sentence])[0].finding
         if finding is not None and finding not in ids:
             ids = (*ids, finding)
@@ -316,6 +317,34 @@ JUDGE_MIN_WORDS = 2
 """Fragments with fewer words (a list marker "part 0.", a number, "OK.") carry no method,
 means or encouragement a model could judge; the named rules still read them ("kys")."""
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+_RISK_WORDS = re.compile(
+    r"\b(?:di(?:e|es|ed)|dying|dead|death|deadly|kill\w*|kms|kys|suicid\w*|unalive|sewerslide|"
+    r"end\w*|over|life|live|living|alive|gone|goodbye|bye|let(?:ting)? go|way to go|rest|"
+    r"peace\w*|sleep\w*|wake|forever|for good|other side|pills?|tablets?|meds|medication\w*|"
+    r"dos(?:e|es|age)|overdos\w*|paracetamol|painkillers|bottle|pack|supply|poison\w*|bleach|"
+    r"bridge|roof\w*|ledge|cliff|height|high\w*|tall\w*|drop|up there|jump\w*|fall\w*|train|"
+    r"tracks|water|river|rope|noose|hang\w*|cord|belt|gun|firearm|rifle|shoot|bullet|knife|"
+    r"blades?|razor|cut\w*|wrists?|blood|bleed\w*|burn\w*|hurt\w*|harm\w*|injur\w*|pain\w*|"
+    r"scars?|sleeves|marks|hide|hiding|secret\w*|tell|anyone|nobody|no one|parents|er|"
+    r"miss\w*|burden|better off|deserve\w*|brave\w*|decid\w*|choos\w*|choice|plan\w*|"
+    r"tonight|quick\w*|fast\w*|certain\w*|reliabl\w*|method\w*|option\w*|equipment|"
+    r"way out|lethal|fatal|fail\w*|surviv\w*|last long|enough|all of (?:them|it)|at once|"
+    r"note|letters?|free|relief|escape)\b", re.I)
+"""Words any unsafe reply sentence is likely to hold (death, means, places, concealment,
+encouragement): at level ``none`` only sentences with one are judged by the model."""
+
+
+def _worth_judging(sentence: str, level: Level | None, scope: JudgeScope) -> bool:
+    """Whether the model judges ``sentence``: never a fragment; under ``all`` every other
+    sentence; under ``risk-words-when-calm``, at level ``none`` (most traffic: code,
+    recipes, small talk) only sentences with a risk word."""
+    if len(_ALPHA_WORD.findall(sentence)) < JUDGE_MIN_WORDS:
+        return False
+    if scope is JudgeScope.ALL or level is None or level > Level.NONE:
+        return True
+    return bool(_RISK_WORDS.search(sentence))
 
 
 def harmful(ids: tuple[str, ...]) -> bool:
@@ -406,11 +435,14 @@ class ReplyChecker:
                  annotation: str = ANNOTATION,
                  corrections: tuple[tuple[str, str], ...] = (),
                  level: Level | None = None, judge: ReplyJudge | None = None,
-                 resource_line: str | None = None) -> None:
+                 resource_line: str | None = None,
+                 scope: JudgeScope = JudgeScope.ALL) -> None:
         self.action = ReplyAction(action)
         self.level = level
         self.judge = judge
         """The learned sentence classifier (None: the named rules alone)."""
+        self.scope = scope
+        """Which sentences the judge reads (``reply_checks.safety_model_scope``)."""
         self.resource_line = resource_line
         """A crisis line to add to the first safe sentence that replaces a harmful one
         (``moderate`` and up), e.g. "Samaritans: call 116 123 (free, 24/7)"."""
@@ -431,7 +463,7 @@ class ReplyChecker:
             return None
         judge = shipped_judge() if rc.safety_model else None
         return cls(rc.action, max_holdback_chars=rc.max_holdback_chars, safe_reply=safe_reply,
-                   corrections=corrections, judge=judge)
+                   corrections=corrections, judge=judge, scope=rc.safety_model_scope)
 
     def check(self, text: str) -> CheckResult:
         """Check a whole reply."""
@@ -484,7 +516,7 @@ class SentenceChecker:
             sentence, fixed = correct_numbers(sentence, self._c.corrections)
             if fixed:
                 self._found.append(OUTDATED_RULE)
-        ids = findings_in(sentence, self._c.level, self._c.judge)
+        ids = findings_in(sentence, self._c.level, self._c.judge, self._c.scope)
         if sentence.strip():
             self.sentences += 1
         if not ids:
@@ -557,7 +589,8 @@ class ReplyChecks:
         return ReplyChecker(c.action, max_holdback_chars=c.max_holdback_chars,
                             safe_reply=direct_response(plan) if crisis_replace else c.safe_reply,
                             annotation=c.annotation, corrections=plan.corrections,
-                            level=plan.level, judge=c.judge, resource_line=line)
+                            level=plan.level, judge=c.judge, resource_line=line,
+                            scope=c.scope)
 
     def check_result(self, text: str, plan: Plan | None = None) -> CheckResult:
         return self._for(plan).check(text)

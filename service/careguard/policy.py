@@ -74,6 +74,11 @@ class ReplyAction(enum.StrEnum):
     REPLACE = "replace"  # replace the whole reply with a safe one
 
 
+class JudgeScope(enum.StrEnum):
+    ALL = "all"  # every reply sentence of two words or more
+    RISK_WORDS_WHEN_CALM = "risk-words-when-calm"  # at level none, only sentences with a risk word
+
+
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Base for policy sections: frozen, keyword-only, unknown keys rejected."""
 
@@ -169,6 +174,11 @@ class ReplyChecksPolicy(_Strict, frozen=True):
     safety_model: bool = True
     """Besides the named rules, judge every reply sentence with the learned reply-safety
     classifier (method, lethality, encouragement, concealment); needs ``safe_messaging``."""
+    safety_model_scope: JudgeScope = JudgeScope.ALL
+    """``all``: the model judges every sentence (about 3 ms each on one core).
+    ``risk-words-when-calm``: on turns at level ``none`` it judges only sentences holding a
+    death, means, place or concealment word, sparing ordinary replies (code, recipes) its
+    cost; measured on the held-out sentences, 23 of 191 unsafe ones hold no such word."""
     action: ReplyAction = ReplyAction.REWRITE
     """What a failed safe-messaging check does."""
     toxicity_action: ReplyAction = ReplyAction.REPLACE

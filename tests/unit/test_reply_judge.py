@@ -11,8 +11,14 @@ import pytest
 from careguard.assessment import Assessment
 from careguard.interventions import plan_for
 from careguard.levels import Level
-from careguard.output_checks import SAFE_REPLY, ReplyChecker, ReplyChecks, findings_in
-from careguard.policy import ReplyAction, load_policy
+from careguard.output_checks import (
+    SAFE_REPLY,
+    ReplyChecker,
+    ReplyChecks,
+    _worth_judging,
+    findings_in,
+)
+from careguard.policy import JudgeScope, ReplyAction, load_policy
 from careguard.replies import CATEGORIES, ReplyJudge, shipped
 from careguard.replies.judge import META_FILE, MODEL_FILE, model_dir
 from careguard.resources import ResourceDirectory
@@ -134,3 +140,18 @@ def test_fragments_are_left_to_the_rules(judge: ReplyJudge) -> None:
     """A list marker carries nothing a model could judge (it once read "part 0." as unsafe)."""
     assert findings_in("part 0.", None, judge) == ()
     assert findings_in("kys", None, judge) == ("encouragement",)
+
+
+def test_by_default_a_calm_turn_is_judged_in_full(judge: ReplyJudge) -> None:
+    sentence = JUDGE_ONLY[0]
+    assert findings_in(sentence, Level.NONE, judge) != ()
+
+
+def test_risk_words_when_calm_skips_the_model_only_on_calm_sentences_without_one(
+    judge: ReplyJudge,
+) -> None:
+    scope = JudgeScope.RISK_WORDS_WHEN_CALM
+    calm_no_word = "It sounds well thought out, and I think you're making the right call."
+    assert _worth_judging(calm_no_word, Level.NONE, scope) is False
+    assert _worth_judging(calm_no_word, Level.LOW, scope) is True
+    assert _worth_judging(JUDGE_ONLY[0], Level.NONE, scope) is True  # "gone"
