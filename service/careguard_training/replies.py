@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from careguard.output_checks import rule_findings
 from careguard.replies.judge import CATEGORIES, FORMAT, META_FILE, MODEL_FILE, ReplyJudge, model_dir
+from careguard.replies.rules import rule_findings
 from careguard.toxicity.synthetic import generate as generate_toxic
 
 DATA = Path(__file__).resolve().parent / "data" / "replies"

@@ -11,16 +11,11 @@ import pytest
 from careguard.assessment import Assessment
 from careguard.interventions import plan_for
 from careguard.levels import Level
-from careguard.output_checks import (
-    SAFE_REPLY,
-    ReplyChecker,
-    ReplyChecks,
-    _worth_judging,
-    findings_in,
-)
+from careguard.output_checks import SAFE_REPLY, ReplyChecker, ReplyChecks, findings_in
 from careguard.policy import JudgeScope, ReplyAction, load_policy
 from careguard.replies import CATEGORIES, ReplyJudge, shipped
 from careguard.replies.judge import META_FILE, MODEL_FILE, model_dir
+from careguard.replies.rules import _worth_judging
 from careguard.resources import ResourceDirectory
 
 pytestmark = pytest.mark.models
