@@ -164,3 +164,23 @@ def test_escalation_outcomes_reach_the_metric() -> None:
     assert metrics.registry.get_sample_value(
         "careguard_escalations_total", {"outcome": "dropped"}
     ) == 1.0
+
+
+def test_reply_findings_reach_the_metric_and_the_audit_line() -> None:
+    """Each safe-messaging finding of the turn's reply counts under its id and is listed once
+    in the audit actions (ids only, never the sentence)."""
+
+    async def turn() -> tuple[int, bytes]:
+        observe.note_turn(crisis_turn(), country="US", conversation_key=CONVERSATION)
+        observe.note_reply_finding("method-details")
+        observe.note_reply_finding("method-details")
+        observe.note_reply_finding("concealment")
+        return 200, b"{}"
+
+    h = Harness(turn)
+    h.post("/v1/chat/completions")
+    event = json.loads(h.audit.getvalue())
+    assert h.value("careguard_reply_findings_total", finding="method-details") == 2.0
+    assert h.value("careguard_reply_findings_total", finding="concealment") == 1.0
+    assert [a for a in event["actions"] if a.startswith("reply_finding:")] == [
+        "reply_finding:method-details", "reply_finding:concealment"]
