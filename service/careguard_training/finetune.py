@@ -189,10 +189,9 @@ def export_int8(model: object, out: Path) -> None:
     """Encoder + head as one ONNX graph (inputs ``input_ids``, ``attention_mask``; output
     ``logits``), quantized like the distress embedding (dynamic int8, per channel, the
     products between activations left in float)."""
-    import onnx
-    import onnxruntime as ort
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from careguard.distress.quantize import quantize_file
 
     assert isinstance(model, torch.nn.Module)
     with tempfile.TemporaryDirectory() as work:
@@ -205,15 +204,5 @@ def export_int8(model: object, out: Path) -> None:
                           "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
             opset_version=17, dynamo=False,
         )
-        folded = Path(work) / "folded.onnx"
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        opts.optimized_model_filepath = str(folded)
-        ort.InferenceSession(str(fp32), sess_options=opts, providers=["CPUExecutionProvider"])
-        graph = onnx.load(str(folded)).graph
-        weights = {i.name for i in graph.initializer}
-        between = [n.name for n in graph.node if n.op_type in ("MatMul", "FusedMatMul")
-                   and not any(i in weights for i in n.input)]
         out.parent.mkdir(parents=True, exist_ok=True)
-        quantize_dynamic(str(folded), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=between)
+        quantize_file(fp32, out, Path(work))

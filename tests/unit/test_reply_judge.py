@@ -58,9 +58,6 @@ def test_a_judge_of_another_format_refuses_to_load(tmp_path: Path) -> None:
     shutil.copy(model_dir() / MODEL_FILE, tmp_path / MODEL_FILE)
     meta = json.loads((model_dir() / META_FILE).read_text())
     (tmp_path / META_FILE).write_text(json.dumps(dict(meta, format="reply-judge-v0")))
-    (tmp_path.parent / "distress").mkdir(exist_ok=True)
-    shutil.copy(model_dir().parent / "distress" / "tokenizer.json",
-                tmp_path.parent / "distress" / "tokenizer.json")
     with pytest.raises(ValueError, match="rebuild it"):
         ReplyJudge(tmp_path)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from careguard.models_dir import MODELS_DIR_ENV, default_models_dir
 
-__all__ = ["RECIPE", "ensure_quantized", "source_model_path"]
+__all__ = ["RECIPE", "ensure_quantized", "quantize_file", "source_model_path"]
 
 RECIPE = "minilm-l6-dynamic-int8-per-channel-v1"
 """Names the quantization settings below; change it whenever they change."""
@@ -77,7 +77,7 @@ def ensure_quantized(models_dir: Path | None = None, source: Path | None = None)
         target = work / target.name
     built = work / target.name
     try:
-        _build(src, built, work)
+        quantize_file(src, built, work)
         os.replace(built, target)  # atomic: a parallel worker's identical file is replaced
     finally:
         if target.parent != work:  # a scratch directory, unless the model lives in it
@@ -85,9 +85,10 @@ def ensure_quantized(models_dir: Path | None = None, source: Path | None = None)
     return target
 
 
-def _build(source: Path, out: Path, work: Path) -> None:
+def quantize_file(source: Path, out: Path, work: Path) -> None:
     """Fold the stored weights to float32 (onnxruntime's basic graph optimisation), then
-    quantize dynamically, leaving the matrix products between activations in float."""
+    quantize dynamically, leaving the matrix products between activations in float (the
+    recipe :data:`RECIPE` names; also used for the reply-safety judge)."""
     logging.getLogger().addFilter(_no_preprocess_hint)
     try:
         _quantize(source, out, work)

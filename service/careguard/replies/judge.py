@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from careguard.distress.embedder import tokenizer_path
+
 __all__ = [
     "CATEGORIES", "FINDING_IDS", "MAX_TOKENS", "ReplyJudge", "Verdict", "model_dir", "shipped",
 ]
@@ -74,7 +76,7 @@ class ReplyJudge:
                              "with 'python -m careguard_training.replies export'")
         self.meta: dict[str, Any] = meta
         self.threshold = float(meta["threshold"])
-        tok = Tokenizer.from_file(str(directory.parent / "distress" / "tokenizer.json"))
+        tok = Tokenizer.from_file(str(tokenizer_path()))  # MiniLM's, as the distress model
         tok.no_padding()
         tok.no_truncation()
         self._tokenizer = tok
