@@ -177,3 +177,4 @@ def test_protective_replies_reach_the_client_intact_through_the_asgi_middleware(
         if reply not in text:
             changed.append(reply)
     assert changed == []
+

@@ -17,4 +17,6 @@ def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus scrape; in multiprocess mode the sums over every worker."""
     metrics: Metrics = request.app.state.careguard.metrics
     body, content_type = metrics.exposition()
-    return Response(body, media_type=content_type)
+    # litestar appends "; charset=utf-8" to text/* media types itself: name it once
+    media_type = content_type.replace("; charset=utf-8", "")
+    return Response(body, media_type=media_type)
