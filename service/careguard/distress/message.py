@@ -14,7 +14,7 @@ How the signals combine:
    ``high`` must clear a penalty (``NEUTRALISED_PENALTY``) or drops to the model's next
    best level, at least ``low`` (``rule:negation`` ... ).
 4. Without any death/suicide/self-harm word (:mod:`.evidence`), the model alone may not
-   call a message ``high``: a message under ``NO_EVIDENCE_MIN_WORDS`` words gets the
+   call a message ``high``: a message under ``model.short_message_words`` words gets the
    model's best level below ``high`` (at least ``low``: the model saw distress), a longer
    one does too unless its ``high`` clears ``no_evidence_penalty``
    (``rule:no_crisis_words``). ``high`` means suicidal ideation, not deep sadness.
@@ -56,10 +56,13 @@ is very sure about stays. A positive dev-chosen ``high`` offset (a recall boost 
 language) is taken off as well."""
 
 NO_EVIDENCE_MIN_WORDS = 20
-"""Below this many words, a message with no death/suicide/self-harm word at all is never
-``high`` from the model alone (chat-register sadness: "I feel really sad and lonely"). A
-longer post must make its ``high`` clear ``DistressModel.no_evidence_penalty`` (dev-chosen):
-long posts can describe ideation in words no lexicon lists."""
+"""Messages shorter than this are "short" for the imminence head (it needs a concrete marker
+in them). The no-evidence rule's own length is the model's ``short_message_words`` (chosen
+on validation from 0, 6, 10, 14, 20; 20 was chosen on 2026-12-04): below it a message with no
+death/suicide/self-harm word is never ``high`` from the model alone (chat-register sadness:
+"I feel really sad and lonely"); a longer post must make its ``high`` clear
+``DistressModel.no_evidence_penalty``: long posts can describe ideation in words no lexicon
+lists."""
 
 RULE_CONFIDENCE = {"suicidal": 0.85, "other": 0.8, "imminent": 0.9, "attempt": 0.95}
 """Scores given to rule-set levels (fixed; the rules have no probabilistic model)."""
@@ -120,7 +123,7 @@ def combine(proba: Array, findings: RuleFindings, model: DistressModel,
     if rank >= Level.HIGH.rank and not (rule_backed or f.crisis_words):
         # No death/suicide/self-harm content at all: sadness, not (yet) ideation, unless
         # the model clears the penalty; a short chat message never does.
-        penalty = np.inf if f.words < NO_EVIDENCE_MIN_WORDS else model.no_evidence_penalty
+        penalty = np.inf if f.words < model.short_message_words else model.no_evidence_penalty
         adjusted = np.log(np.maximum(proba, 1e-12)) + model.offsets
         adjusted[Level.HIGH.rank] -= penalty
         if int(np.argmax(adjusted)) < Level.HIGH.rank:

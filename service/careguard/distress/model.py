@@ -46,6 +46,9 @@ class DistressModel:
     no_evidence_penalty: float = 2.0
     """Log-odds taken from ``high`` when a long message has no death/suicide/self-harm word
     (see :mod:`careguard.distress.message`); dev-chosen."""
+    short_message_words: int = 20
+    """Below this many words a message with no crisis word is never ``high`` from the model
+    alone (an infinite no-evidence penalty); chosen on validation (20 before 2026-12-04)."""
     imminent_threshold: float = 1.0
     """Probability from the imminence head (``imm_W``/``imm_b``: logistic regression over
     the same features, trained on relabelled ``high`` vs ``imminent`` rows) at which a
@@ -97,6 +100,7 @@ class DistressModel:
             offsets=self.offsets.tolist(),
             no_evidence_penalty=self.no_evidence_penalty,
             imminent_threshold=self.imminent_threshold,
+            short_message_words=self.short_message_words,
         )
         arrays = {
             k: v.astype(np.float16 if k == "lex_W" else np.float32) for k, v in self.params.items()
@@ -117,6 +121,7 @@ class DistressModel:
             offsets=np.array(meta.pop("offsets"), dtype=np.float32),
             no_evidence_penalty=float(meta.pop("no_evidence_penalty", 2.0)),
             imminent_threshold=float(meta.pop("imminent_threshold", 1.0)),
+            short_message_words=int(meta.pop("short_message_words", 20)),
             meta=meta,
         )
 

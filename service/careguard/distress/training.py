@@ -57,6 +57,9 @@ provenance; 3,529 of the 4,348 ``high`` training rows) at full or half weight.""
 PENALTIES = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 """Grid for ``no_evidence_penalty`` (log-odds a long message without crisis words must clear
 to be ``high`` from the model alone)."""
+SHORT_MESSAGE_WORDS = (0, 6, 10, 14, 20)
+"""Grid for ``short_message_words`` (below it a message with no crisis word is never
+``high`` from the model alone)."""
 CRISIS_RECALL_MIN = 0.90
 RECALL_FLOOR_STEP = 0.0625
 RECALL_FLOOR_MAX_STEP = 1.0
@@ -208,6 +211,14 @@ def _tune_offsets(model: DistressModel, dev: _Split, proba: Array) -> tuple[floa
                 best, info, improved = score, trial_info, True
             else:
                 model.no_evidence_penalty = old_pen
+        for words in SHORT_MESSAGE_WORDS:
+            old_words = model.short_message_words
+            model.short_message_words = words
+            score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
+            if score > best + 1e-9:
+                best, info, improved = score, trial_info, True
+            else:
+                model.short_message_words = old_words
         for c in range(1, len(CLASSES)):
             for v in grid:
                 trial = model.offsets.copy()
@@ -393,7 +404,8 @@ def _select_alpha(
             f"crisis recall {info['crisis_recall']:.4f} "
             f"false-crisis {info['false_crisis_rate']:.4f} "
             f"T={model.temperature:.2f} offsets={model.offsets.tolist()} "
-            f"no-evidence penalty {model.no_evidence_penalty}"
+            f"no-evidence penalty {model.no_evidence_penalty} "
+            f"short message words {model.short_message_words}"
         )
         model.meta = {"calibration": calibration, "dev": info}
         if best is None or score > best[1]:
