@@ -47,6 +47,7 @@ class FitConfig:
     seed: int = 20261204
     threads: int = 2
     device: str = "cpu"
+    max_tokens: int = MAX_TOKENS
 
 
 def _seed_everything(seed: int, threads: int) -> None:
@@ -86,12 +87,13 @@ class _Classifier:  # built lazily so importing this module does not import torc
         return Classifier()
 
 
-def tokenize(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def tokenize(texts: Sequence[str], max_tokens: int = MAX_TOKENS
+             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
     tok.no_padding()
-    tok.enable_truncation(MAX_TOKENS)
+    tok.enable_truncation(max_tokens)
     encs = [tok.encode(t).ids for t in texts]
     n = max(len(e) for e in encs)
     ids = np.zeros((len(encs), n), np.int64)
@@ -131,7 +133,7 @@ def fit(texts: Sequence[str], y: npt.NDArray[np.int64], n_classes: int,
         total = 0.0
         for s in range(0, len(order), cfg.batch):
             idx = order[s:s + cfg.batch]
-            ids, mask = tokenize([texts[i] for i in idx])
+            ids, mask = tokenize([texts[i] for i in idx], cfg.max_tokens)
             logits = model(torch.from_numpy(ids).to(cfg.device),
                            torch.from_numpy(mask).to(cfg.device))
             loss = loss_fn(logits, torch.from_numpy(y[idx]).to(cfg.device))
@@ -149,7 +151,7 @@ def fit(texts: Sequence[str], y: npt.NDArray[np.int64], n_classes: int,
 
 
 def predict(model: object, texts: Sequence[str], batch: int = 64,
-            device: str = "cpu") -> npt.NDArray[np.float32]:
+            device: str = "cpu", max_tokens: int = MAX_TOKENS) -> npt.NDArray[np.float32]:
     """Softmax probabilities from the torch model (float; for validation)."""
     import torch
 
@@ -157,7 +159,7 @@ def predict(model: object, texts: Sequence[str], batch: int = 64,
     out = []
     with torch.no_grad():
         for s in range(0, len(texts), batch):
-            ids, mask = tokenize(texts[s:s + batch])
+            ids, mask = tokenize(texts[s:s + batch], max_tokens)
             logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
             out.append(torch.softmax(logits, -1).cpu().numpy())
     return np.concatenate(out).astype(np.float32)
