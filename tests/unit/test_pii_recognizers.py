@@ -11,10 +11,12 @@ from careguard.pii.recognizers import (
     LocationContextRecognizer,
     PersonContextRecognizer,
     PhoneContextRecognizer,
+    PhoneNumbersRecognizer,
     StreetAddressRecognizer,
 )
 from careguard.pii.recognizers._regex import RegexRecognizer, luhn_ok
 from careguard.pii.recognizers.email import OfflineEmailRecognizer
+from careguard.pii.recognizers.phone_numbers import PHONE_REGIONS
 
 
 def _values(recognizer: RegexRecognizer, text: str, threshold: float = 0.5) -> set[str]:
@@ -90,6 +92,79 @@ def test_luhn() -> None:
 def test_national_phone_formats_with_a_phone_word(text: str, value: str) -> None:
     """Grouped digits next to a phone word are a phone number."""
     assert value in _values(PhoneContextRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call me on +44 7700 900123 tonight", "+44 7700 900123"),
+        ("+44 7700 900123", "+44 7700 900123"),
+        ("text 07700 900123", "07700 900123"),
+        ("my mobile is +44 7700 900 123", "+44 7700 900 123"),
+        ("my number is +447700900123", "+447700900123"),
+        ("call 0044 20 7946 0958", "0044 20 7946 0958"),
+        ("ring me on 020 7946 0958", "020 7946 0958"),
+        ("(212) 555-0187 is my cell", "(212) 555-0187"),
+        ("+1 416 555 0199", "+1 416 555 0199"),
+        ("mobile 0412 345 678", "0412 345 678"),
+        ("+61 412 345 678", "+61 412 345 678"),
+        ("+64 21 123 4567", "+64 21 123 4567"),
+        ("call 087 123 4567", "087 123 4567"),
+        ("+353 87 123 4567", "+353 87 123 4567"),
+        ("+91 98765 43210", "+91 98765 43210"),
+        ("098765 43210", "098765 43210"),
+        ("+49 30 12345678", "+49 30 12345678"),
+        ("030 12345678", "030 12345678"),
+        ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+        ("06 12 34 56 78", "06 12 34 56 78"),
+        ("+34 612 34 56 78", "+34 612 34 56 78"),
+        ("+39 347 123 4567", "+39 347 123 4567"),
+        ("+31 6 12345678", "+31 6 12345678"),
+        ("+65 9123 4567", "+65 9123 4567"),
+        ("+81 90-1234-5678", "+81 90-1234-5678"),
+        ("+27 82 123 4567", "+27 82 123 4567"),
+        ("+46 70 123 45 67", "+46 70 123 45 67"),
+        ("+45 20 12 34 56", "+45 20 12 34 56"),
+        ("+47 412 34 567", "+47 412 34 567"),
+        ("+32 470 12 34 56", "+32 470 12 34 56"),
+        ("+63 917 123 4567", "+63 917 123 4567"),
+        ("+52 55 1234 5678", "+52 55 1234 5678"),
+        ("+55 11 91234-5678", "+55 11 91234-5678"),
+        ("+82 10-1234-5678", "+82 10-1234-5678"),
+        ("+358 40 1234567", "+358 40 1234567"),
+    ],
+)
+def test_phone_numbers_of_the_directory_countries(text: str, value: str) -> None:
+    """International (+CC, 00CC, any grouping) and national trunk-prefix formats are found."""
+    assert value in _values(PhoneNumbersRecognizer(), text, threshold=0.4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we met on 2021-07-09 and 12.03.2024",
+        "from 41.176.181.243 again",
+        "I walked 12000 steps",
+        "my card 4969800024734372 was declined",
+        "order 1234567 shipped",
+        "it cost $1,250,000",
+        "On 2018-01-14 03:07:43 it began",
+        "3747 3911 fourth avenue suite 112 calgary",
+        "ZIP: 75534-030",
+    ],
+)
+def test_phone_numbers_leave_dates_addresses_and_amounts(text: str) -> None:
+    """Dates, IP addresses, card numbers, order numbers and amounts are not phone numbers."""
+    assert _values(PhoneNumbersRecognizer(), text, threshold=0.4) == set()
+
+
+def test_phone_regions_cover_the_crisis_directory() -> None:
+    """Every country of policies/resources.yaml has its national formats parsed."""
+    from careguard.resources import ResourceDirectory, policies_dir
+
+    directory = ResourceDirectory.load(policies_dir() / "resources.yaml")
+    countries = {r.country for r in directory.entries} | set(directory.emergency)
+    assert countries - {"ZZ"} <= set(PHONE_REGIONS)
 
 
 @pytest.mark.parametrize(

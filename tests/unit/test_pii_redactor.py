@@ -87,6 +87,46 @@ def test_emotional_chat_and_crisis_lines_are_left_alone(redactor: Redactor, text
     assert redactor.analyze(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on +44 7700 900123 tonight",
+        "my number is 07700 900123",
+        "my number is +44 7700 900 123",
+    ],
+)
+def test_uk_mobile_in_every_grouping_is_a_phone_number(redactor: Redactor, text: str) -> None:
+    """"+44 7700 900123" is redacted like its national and differently grouped forms."""
+    value = text.split(" on " if " on " in text else " is ")[1].removesuffix(" tonight")
+    found = {(f.entity_type, text[f.start : f.end]) for f in redactor.analyze(text)}
+    assert ("PHONE_NUMBER", value) in found
+
+
+def test_no_number_of_the_crisis_directory_is_redacted(redactor: Redactor) -> None:
+    """Every phone, text and emergency number the directory may show survives redaction,
+    with the allow-list the pipeline builds (built-in numbers + the directory's strings)."""
+    from careguard.resources import ResourceDirectory, policies_dir
+
+    directory = ResourceDirectory.load(policies_dir() / "resources.yaml")
+    variant = Redactor(
+        redactor.analyzer,
+        PiiPolicy(mode=PiiMode.REDACT, entities=dict(redactor.entities)),
+        allow=AllowList(directory.protected_strings()),
+        secret=b"unit-test",
+        thresholds=redactor.entities,
+    )
+    numbers = {n for r in directory.entries for p in r.phones for n in (p.display, p.dial)}
+    numbers |= {t.to for r in directory.entries for t in r.texts}
+    numbers |= {n for e in directory.emergency.values() for n in (e.primary, *e.numbers)}
+    assert len(numbers) > 50
+    leaked = []
+    for number in sorted(numbers):
+        for text in (f"You can call {number} any time.", f"{number}", f"phone: {number}"):
+            if variant.redact(text).text != text:
+                leaked.append(text)
+    assert leaked == []
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]

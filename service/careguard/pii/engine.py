@@ -120,6 +120,7 @@ def build_analyzer(
     registry = RecognizerRegistry(supported_languages=[language])
     registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
+    registry.remove_recognizer("PhoneRecognizer")  # PhoneNumbersRecognizer covers more regions
     registry.add_recognizer(OfflineEmailRecognizer(supported_language=language))
     for extra in EXTRA_RECOGNIZERS:
         registry.add_recognizer(extra(supported_language=language))

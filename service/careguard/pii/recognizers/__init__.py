@@ -6,6 +6,7 @@ from careguard.pii.recognizers.contact_block import ContactBlockNameRecognizer
 from careguard.pii.recognizers.location_context import LocationContextRecognizer
 from careguard.pii.recognizers.person_context import PersonContextRecognizer
 from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
+from careguard.pii.recognizers.phone_numbers import PhoneNumbersRecognizer
 from careguard.pii.recognizers.street_address import StreetAddressRecognizer
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "LocationContextRecognizer",
     "PersonContextRecognizer",
     "PhoneContextRecognizer",
+    "PhoneNumbersRecognizer",
     "StreetAddressRecognizer",
 ]
 
@@ -23,9 +25,11 @@ EXTRA_RECOGNIZERS = (
     StreetAddressRecognizer,
     CardNumberRecognizer,
     PhoneContextRecognizer,
+    PhoneNumbersRecognizer,
     PersonContextRecognizer,
     LocationContextRecognizer,
     AddressPlacesRecognizer,
     ContactBlockNameRecognizer,
 )
-"""Added to presidio's predefined recognizers (the offline email one replaces presidio's)."""
+"""Added to presidio's predefined recognizers (the offline email one replaces presidio's email
+recognizer, :class:`PhoneNumbersRecognizer` its phone recognizer)."""
