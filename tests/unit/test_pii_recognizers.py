@@ -12,6 +12,7 @@ from careguard.pii.recognizers import (
     PersonContextRecognizer,
     PhoneContextRecognizer,
     PhoneNumbersRecognizer,
+    PostcodeRecognizer,
     StreetAddressRecognizer,
 )
 from careguard.pii.recognizers._regex import RegexRecognizer, luhn_ok
@@ -276,3 +277,63 @@ def test_name_line_above_contact_details(text: str, value: str) -> None:
 def test_no_name_line_without_contact_details(text: str) -> None:
     """Lines not followed by contact details, or with common words, are not names."""
     assert _values(ContactBlockNameRecognizer(), text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I live at 221B Baker Street, London NW1 6XE", "NW1 6XE"),
+        ("10 Downing Street, London SW1A 2AA", "SW1A 2AA"),
+        ("Piccadilly, Manchester M1 1AE", "M1 1AE"),
+        ("my postcode is sw1a 2aa", "sw1a 2aa"),
+        ("12 Elm St, Springfield, IL 62704-1234", "IL 62704-1234"),
+        ("450 Park Ave, New York, NY 10022", "NY 10022"),
+        ("zip code 94103", "94103"),
+        ("88 Queen St W, Toronto, ON M5V 2T6", "M5V 2T6"),
+        ("1 George St, Sydney NSW 2000", "NSW 2000"),
+        ("Apartment 4, Dublin D02 X285", "D02 X285"),
+        ("my eircode is A65 F4E2", "A65 F4E2"),
+        ("Invalidenstraße 12, 10115 Berlin", "10115"),
+        ("8 rue de Rivoli, 75001 Paris", "75001"),
+        ("Calle Mayor 5, 28013 Madrid", "28013"),
+        ("Via Roma 10, 00184 Roma", "00184"),
+        ("Damrak 1, 1012 LG Amsterdam", "1012 LG"),
+        ("Flat 3, Marine Drive, Mumbai 400020", "400020"),
+        ("my PIN code is 560 001", "560 001"),
+        ("PLZ: 80331", "80331"),
+    ],
+)
+def test_postcodes_in_address_context(text: str, value: str) -> None:
+    """UK, US ZIP(+4), CA, AU, IE Eircode, DE/FR/ES/IT/NL and IN PIN codes are found."""
+    assert value in _values(PostcodeRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I slept 10115 minutes this year",
+        "In 2019 Trump visited",
+        "it was 2000 Euros",
+        "the A12 road was closed",
+        "my PIN is 1234",
+        "I ran 5000 metres",
+    ],
+)
+def test_no_postcodes_without_address_context(text: str) -> None:
+    """Numbers, years, road names and card PINs are not postcodes."""
+    assert _values(PostcodeRecognizer(), text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("I live at 221B Baker Street, London NW1 6XE", "London"),
+        ("She moved to 12 Oxford Road, Manchester and never wrote.", "Manchester"),
+        ("14 Station Road, Leeds.", "Leeds"),
+        ("Invalidenstraße 12, 10115 Berlin", "Berlin"),
+        ("1 George St, Sydney NSW 2000, Australia", "Australia"),
+    ],
+)
+def test_town_after_a_street_address(text: str, place: str) -> None:
+    """The town (and country) after a street address are places, also before a postcode."""
+    assert place in _values(AddressPlacesRecognizer(), text)

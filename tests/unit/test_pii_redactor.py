@@ -127,6 +127,23 @@ def test_no_number_of_the_crisis_directory_is_redacted(redactor: Redactor) -> No
     assert leaked == []
 
 
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("I live at 221B Baker Street, London NW1 6XE", ("Baker", "London", "NW1 6XE")),
+        ("Send it to 10 Downing Street, London SW1A 2AA", ("London", "SW1A 2AA")),
+        ("It's 1 Piccadilly, Manchester M1 1AE.", ("Manchester", "M1 1AE")),
+        ("We moved to 12 Oxford Road, Manchester last year.", ("Oxford Road", "Manchester")),
+    ],
+)
+def test_uk_address_block_leaves_nothing_behind(
+    redactor: Redactor, text: str, secrets: tuple[str, ...]
+) -> None:
+    """Street, town and postcode of a UK address are all replaced."""
+    out = _variant(redactor, PiiMode.REDACT).redact(text).text
+    assert [s for s in secrets if s in out] == []
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]

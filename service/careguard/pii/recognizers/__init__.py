@@ -7,6 +7,7 @@ from careguard.pii.recognizers.location_context import LocationContextRecognizer
 from careguard.pii.recognizers.person_context import PersonContextRecognizer
 from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
 from careguard.pii.recognizers.phone_numbers import PhoneNumbersRecognizer
+from careguard.pii.recognizers.postcode import PostcodeRecognizer
 from careguard.pii.recognizers.street_address import StreetAddressRecognizer
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "PersonContextRecognizer",
     "PhoneContextRecognizer",
     "PhoneNumbersRecognizer",
+    "PostcodeRecognizer",
     "StreetAddressRecognizer",
 ]
 
 EXTRA_RECOGNIZERS = (
     StreetAddressRecognizer,
+    PostcodeRecognizer,
     CardNumberRecognizer,
     PhoneContextRecognizer,
     PhoneNumbersRecognizer,
