@@ -206,6 +206,57 @@ def test_announced_names(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My name is priya raghunathan", "priya raghunathan"),
+        ("my name is priya raghunathan and i'm scared", "priya raghunathan"),
+        ("MY NAME IS PRIYA RAGHUNATHAN", "PRIYA RAGHUNATHAN"),
+        ("I'm Ade.", "Ade"),
+        ("Hi, I'm Ade and I need to talk", "Ade"),
+        ("I am Oluwaseun, 34, from Lagos", "Oluwaseun"),
+        ("call me Mei", "Mei"),
+        ("thanks, Tomasz", "Tomasz"),
+        ("ok thanks so much, tomasz", "tomasz"),
+        ("Cheers,\nSiobhán", "Siobhán"),
+        ("that's all for now.\n- Kwame", "Kwame"),
+        ("Love, Ngozi", "Ngozi"),
+        ("hey Mei, you there?", "Mei"),
+        ("My name is Nguyen Thi Minh Khai", "Nguyen Thi Minh Khai"),
+        ("my name is Ana de la Cruz", "Ana de la Cruz"),
+        ("my friend Jean-Luc O'Brien", "Jean-Luc O'Brien"),
+        ("my sister Aaliyah Al-Hassan called", "Aaliyah Al-Hassan"),
+        ("her maiden name is nyberg", "nyberg"),
+        ("Name:    Martim A Pereira", "Martim A Pereira"),
+    ],
+)
+def test_names_as_people_type_them(text: str, value: str) -> None:
+    """Lower-case, all-caps, one-word, sign-off and multi-part names after cues are found."""
+    assert value in _values(PersonContextRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm Fine.",
+        "I'm Sorry, really",
+        "I'm So tired",
+        "I'm American and proud",
+        "I'M DONE.",
+        "thanks, everyone",
+        "thanks, Doctor",
+        "thanks anyway",
+        "ok thanks, bye",
+        "my name is written on the form",
+        "my name is on the list",
+        "Love, always",
+    ],
+)
+def test_cues_followed_by_ordinary_words(text: str) -> None:
+    """Feelings, adjectives, farewells and ordinary words after a name cue are not names."""
+    assert _values(PersonContextRecognizer(), text) == set()
+
+
+@pytest.mark.parametrize(
     "text",
     ["call me back later", "call me crazy", "my name is not important", "my friend, who left"],
 )

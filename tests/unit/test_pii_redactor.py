@@ -144,6 +144,21 @@ def test_uk_address_block_leaves_nothing_behind(
     assert [s for s in secrets if s in out] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My name is priya raghunathan", "priya raghunathan"),
+        ("my name is priya", "priya"),
+        ("I'm Ade, I don't know who else to talk to", "Ade"),
+        ("call me Mei", "Mei"),
+        ("thanks, Tomasz", "Tomasz"),
+    ],
+)
+def test_names_typed_in_chat_are_redacted(redactor: Redactor, text: str, name: str) -> None:
+    """Names as people type them in chat never reach the upstream."""
+    assert name not in _variant(redactor, PiiMode.REDACT).redact(text).text
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]
