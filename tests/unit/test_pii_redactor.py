@@ -159,6 +159,40 @@ def test_names_typed_in_chat_are_redacted(redactor: Redactor, text: str, name: s
     assert name not in _variant(redactor, PiiMode.REDACT).redact(text).text
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("my NHS number is 943 476 5919", "UK_NHS", "943 476 5919"),
+        ("NI number AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
+        ("my tax file number is 123 456 782", "AU_TFN", "123 456 782"),
+        ("Medicare card 2123 45670 1", "AU_MEDICARE", "2123 45670 1"),
+        ("my aadhaar is 2345 6789 0124", "IN_AADHAAR", "2345 6789 0124"),
+        ("PAN card ABCPD1234E", "IN_PAN", "ABCPD1234E"),
+        ("mi DNI es 12345678Z", "ES_NIF", "12345678Z"),
+        ("codice fiscale RSSMRA85T10A562S", "IT_FISCAL_CODE", "RSSMRA85T10A562S"),
+        ("my NRIC is S1234567D", "SG_NRIC_FIN", "S1234567D"),
+    ],
+)
+def test_national_identifiers(redactor: Redactor, text: str, kind: str, value: str) -> None:
+    """The default policy finds the national identifiers presidio can recognise."""
+    found = {(f.entity_type, text[f.start : f.end]) for f in redactor.analyze(text)}
+    assert (kind, value) in found
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("call me on 943 476 5919", "UK_NHS"),
+        ("I have 123 456 782 reasons to panic", "AU_TFN"),
+        ("the code ABCPD1234E is on the box and I panic", "IN_PAN"),
+        ("my number is 2345 6789 0124", "IN_AADHAAR"),
+    ],
+)
+def test_national_identifiers_need_context(redactor: Redactor, text: str, kind: str) -> None:
+    """A checksum-valid NHS/TFN/PAN/Aadhaar shape without its context word is not that ID."""
+    assert kind not in {f.entity_type for f in redactor.analyze(text)}
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]
