@@ -38,6 +38,12 @@ def _values(recognizer: RegexRecognizer, text: str, threshold: float = 0.5) -> s
         ("P.O. Box 104", "P.O. Box 104"),
         ("USS Lorenzen\nFPO AE 25990", "USS Lorenzen\nFPO AE 25990"),
         ("Suite 408", "Suite 408"),
+        ("The bus station is on Villacher Strasse 89", "Villacher Strasse 89"),
+        ("The bus station is on Pod Floriánem 1677", "Pod Floriánem 1677"),
+        ("stop at the corner of 11 Botley Road St. and Herceg Gateway St.", "Herceg Gateway St."),
+        ("It's at the corner of 35 Pentelis Str. and Waechter Turnpike", "35 Pentelis Str."),
+        ("It's at the corner of 35 Pentelis Str. and Waechter Turnpike", "Waechter Turnpike"),
+        ("I live on Elm Street", "Elm Street"),
     ],
 )
 def test_street_addresses_found(text: str, value: str) -> None:
@@ -58,6 +64,15 @@ def test_street_addresses_found(text: str, value: str) -> None:
 )
 def test_street_address_ignores_everyday_numbers(text: str) -> None:
     """Numbers in ordinary sentences are not addresses."""
+    assert _values(StreetAddressRecognizer(), text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["She is on Day 3 of rehab", "I'm on Level 3 now", "I am at Grade 12", "in Central Park"],
+)
+def test_no_street_without_a_street_type_or_number(text: str) -> None:
+    """Ordinals of days, levels and grades, and park names, are not streets."""
     assert _values(StreetAddressRecognizer(), text) == set()
 
 
@@ -242,6 +257,7 @@ def test_names_as_people_type_them(text: str, value: str) -> None:
         "I'm So tired",
         "I'm American and proud",
         "I'M DONE.",
+        "it's FAR from dirty!",
         "thanks, everyone",
         "thanks, Doctor",
         "thanks anyway",
@@ -290,6 +306,19 @@ def test_town_and_country_lines_after_an_address() -> None:
         ("LOCATION", "Greenland"),
         ("STREET_ADDRESS", "26364"),
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SNP polling at 41% for the next election, CON at 25, LAB 23, LIB 6, and Greens at 3.",
+        "During 2017, Allstate Insurance Group invested heavily",
+        "our 3 founders: Vizirov, Barrett and Jones",
+    ],
+)
+def test_no_places_after_numbers_that_are_not_street_lines(text: str) -> None:
+    """Scores, years and counts before a comma are not street lines; what follows is kept."""
+    assert _values(AddressPlacesRecognizer(), text) == set()
 
 
 def test_no_places_without_an_address_anchor() -> None:

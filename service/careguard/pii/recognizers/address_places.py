@@ -26,7 +26,8 @@ _UP = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
 _ANCHOR = re.compile(
     r"\b\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[\w'’.-]+){0,5}"
     r"|\b(?:Apt|Suite|Unit|Flat)\.?[ \t]*\d{1,5}|\bP\.?[ ]?O\.?[ ]?Box[ \t]+\d+"
-    rf"|[{_UP}][\w'’.-]*(?:[ \t]+[\w'’.-]+){{0,3}}[ \t]+(?!(?:19|20)\d\d\b)\d{{1,5}}[A-Za-z]?"
+    rf"|[{_UP}][\w'’.-]*(?:[ \t]+(?:[\w'’.-]+[ \t]+){{0,2}}[{_UP}][\w'’.-]*)?[ \t]+"
+    r"(?!(?:19|20)\d\d\b)\d{1,5}[A-Za-z]?"
     r"(?=[ \t]*,)"
 )
 _SEPARATOR = re.compile(r"[ \t]*(?:\n|,)[ \t\W]*?(?=[\w(])")
@@ -44,7 +45,7 @@ _CODE_ONLY = re.compile(rf"({POSTCODE}|\d{{3}}|\d{{5}}-\d{{2,4}})")
 _LEADING_CODE = re.compile(rf"({POSTCODE})[ \t]+(?=[{_UP}])")
 _STREET_FIRST = re.compile(rf"\d{{1,6}}[A-Za-z]?[ \t]+[{_UP}]|[{_UP}]")
 """An anchor that reads as a street line ("12 Oxford Road", "Via Roma 10"), not "3 founders"."""
-_PLACE_END = re.compile(r"[ \t]*(?:$|[.;!?)]|[ \t]+[a-z\d])")
+_PLACE_END = re.compile(r"[ \t]*(?:$|[.;!?)]|[ \t]+[a-z])")
 """What may follow a place that does not fill its part: the end, a full stop, running text."""
 
 

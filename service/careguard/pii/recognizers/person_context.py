@@ -64,7 +64,7 @@ PATTERNS = (
     ),
     RegexPattern(
         "after 'I'm', before the end of the clause",
-        any_apostrophe(r"(?i:\b(?:i'm|i am|im|it's|it is))") + rf"[ ]+({_NAME}){_ENDS}",
+        any_apostrophe(r"(?i:\b(?:i'm|i am|im))") + rf"[ ]+({_NAME}){_ENDS}",
         0.65,
         group=1,
     ),
