@@ -289,6 +289,9 @@ def test_announce_phrases_without_a_name(text: str) -> None:
         ("I'm in Den Haag, at the conference", "Den Haag", True),
         ("I'm in Pain all day", "Pain", False),
         ("I\u2019m from Knivsta originally", "Knivsta", True),
+        ("Celebrating its 10th year in Laax, we", "Laax", True),
+        ("after two years in STAVANGER, I left", "STAVANGER", True),
+        ("my first year in Pain was hard", "Pain", False),
     ],
 )
 def test_announced_places(text: str, value: str, found: bool) -> None:
