@@ -241,6 +241,10 @@ def test_announced_names(text: str, value: str) -> None:
         ("my friend Jean-Luc O'Brien", "Jean-Luc O'Brien"),
         ("my sister Aaliyah Al-Hassan called", "Aaliyah Al-Hassan"),
         ("her maiden name is nyberg", "nyberg"),
+        ("Billing address: Sophie Lang\n  3482 Via Franscini 71", "Sophie Lang"),
+        ('mika: "who are you?"', "mika"),
+        ("I'm Roberto's daughter.", "Roberto"),
+        ("Warrane, can I please speak to your boss?", "Warrane"),
         ("Name:    Martim A Pereira", "Martim A Pereira"),
     ],
 )
@@ -265,6 +269,15 @@ def test_names_as_people_type_them(text: str, value: str) -> None:
         "my name is written on the form",
         "my name is on the list",
         "Love, always",
+        "Well, can you help me?",
+        "Seriously, why does this keep happening",
+        "God, why me",
+        "Cool, what's the address?",
+        "Hi, how are you?",
+        "Second, I'm happy but tired",
+        "Yea, I think that's true.",
+        "My Mom's brother is a drug addict.",
+        "my mom's friend is here",
     ],
 )
 def test_cues_followed_by_ordinary_words(text: str) -> None:

@@ -54,5 +54,11 @@ NOT_A_NAME_AFTER_CUE = NOT_A_NAME | frozenset(
     written spelled spelt listed mentioned called used known missing wrong right correct
     important long short common unusual rare spelt printed there here afraid sorry back
     home away out off over done finished through always forever ever soon later
+    well oh ah um hmm yeah yep nope sure wow damn god lord jesus christ look listen seriously
+    lately recently sometimes also plus guess anyhow btw omg idk tbh ugh sigh cool nice
+    awesome perfect sweet gotcha true exactly absolutely indeed agreed congrats wait hold
+    hi hello helloo hellooo hey heya hiya yo yea ya first second third once twice next
+    finally lastly firstly secondly thirdly mom mum mommy mama dad daddy papa mother father
+    sister brother wife husband son daughter aunt uncle grandma grandpa nan nana granny
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

@@ -97,7 +97,9 @@ PATTERNS = (
     ),
     RegexPattern(
         "form field",
-        rf"(?m)^[ \t]*(?i:name|full name|patient|contact|customer|attn)[ \t]*:[ \t]*({_NAME})",
+        rf"(?m)^[ \t]*(?i:name|full name|patient|contact|customer|attn|"
+        r"(?:billing|shipping|postal|mailing) address|ship to|deliver to|recipient)"
+        rf"[ \t]*:[ \t]*({_NAME})",
         0.88,
         group=1,
     ),
@@ -116,7 +118,17 @@ PATTERNS = (
         group=1,
     ),
     RegexPattern(
-        "speaker label", rf"(?m)^[ \t]*({_NAME})[ \t]*:[ \t]*[\"“]", 0.86, group=1
+        "speaker label", rf"(?m)^[ \t]*({_NAME}|{_LOWER})[ \t]*:[ \t]*[\"“]", 0.86, group=1
+    ),
+    RegexPattern(
+        "whose relative", rf"(?<![\w'’])({_NAME})['’]s[ ]+(?i:{_RELATIONS})\b", 0.86, group=1
+    ),
+    RegexPattern(
+        "addressed by name before a question or request",
+        rf"(?m)(?:^|[.!?][ ]+)({_NAME}),[ ]+(?i:can|could|would|will|do|did|are|have|please|"
+        r"why|what|how|where|when|is|i|we|you)\b",
+        0.86,
+        group=1,
     ),
     RegexPattern(
         "greeting", rf"(?i:\b(?:Dear|Hi|Hello|Hey|Hiya))[ ]+({_NAME})(?=[ ]*[,!])", 0.86, group=1
