@@ -8,6 +8,7 @@ from careguard.pii.recognizers import (
     AddressPlacesRecognizer,
     CardNumberRecognizer,
     ContactBlockNameRecognizer,
+    CountryRecognizer,
     LocationContextRecognizer,
     PersonContextRecognizer,
     PhoneContextRecognizer,
@@ -433,3 +434,33 @@ def test_no_postcodes_without_address_context(text: str) -> None:
 def test_town_after_a_street_address(text: str, place: str) -> None:
     """The town (and country) after a street address are places, also before a postcode."""
     assert place in _values(AddressPlacesRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Uruguay leader gives 'kill without warning' order", "Uruguay"),
+        ("He's injured from the waist down from Cyprus, but", "Cyprus"),
+        ("Maha Cazares\n\nChiclana de la Frontera\nSpain", "Chiclana de la Frontera"),
+        ("Przemek Kucharski\n\n  ALFRICK\n  United Kingdom", "ALFRICK"),
+        ("Przemek Kucharski\n\n  ALFRICK\n  UNITED KINGDOM", "UNITED KINGDOM"),
+    ],
+)
+def test_countries_and_the_town_above_them(text: str, value: str) -> None:
+    """Country names, and a town line right above a country line, are places."""
+    assert value in _values(CountryRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jordan and Chad went to Georgia's party",
+        "I ate turkey with china plates",
+        "I feel like I need to go somewhere\nSpain maybe",
+        "thanks\nFrance",
+    ],
+)
+def test_no_country_or_town_from_names_words_and_sentences(text: str) -> None:
+    """Country names that are also first names or words are left; a sentence is no town."""
+    found = _values(CountryRecognizer(), text)
+    assert found <= {"Spain", "France"}

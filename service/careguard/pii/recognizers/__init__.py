@@ -3,6 +3,7 @@
 from careguard.pii.recognizers.address_places import AddressPlacesRecognizer
 from careguard.pii.recognizers.card_number import CardNumberRecognizer
 from careguard.pii.recognizers.contact_block import ContactBlockNameRecognizer
+from careguard.pii.recognizers.countries import CountryRecognizer
 from careguard.pii.recognizers.location_context import LocationContextRecognizer
 from careguard.pii.recognizers.person_context import PersonContextRecognizer
 from careguard.pii.recognizers.phone_context import PhoneContextRecognizer
@@ -15,6 +16,7 @@ __all__ = [
     "AddressPlacesRecognizer",
     "CardNumberRecognizer",
     "ContactBlockNameRecognizer",
+    "CountryRecognizer",
     "LocationContextRecognizer",
     "PersonContextRecognizer",
     "PhoneContextRecognizer",
@@ -32,6 +34,7 @@ EXTRA_RECOGNIZERS = (
     PersonContextRecognizer,
     LocationContextRecognizer,
     AddressPlacesRecognizer,
+    CountryRecognizer,
     ContactBlockNameRecognizer,
 )
 """Added to presidio's predefined recognizers (the offline email one replaces presidio's email
