@@ -246,6 +246,9 @@ def test_announced_names(text: str, value: str) -> None:
         ('mika: "who are you?"', "mika"),
         ("I'm Roberto's daughter.", "Roberto"),
         ("Warrane, can I please speak to your boss?", "Warrane"),
+        ("Tomomi Nishiyama lives at 86036 Rua do Arenque 1634, Goiânia", "Tomomi Nishiyama"),
+        ("eva kleist lives at 255 hersnapvej 18", "eva kleist"),
+        ("Luiza is from Xignite", "Luiza"),
         ("Name:    Martim A Pereira", "Martim A Pereira"),
     ],
 )
@@ -278,6 +281,11 @@ def test_names_as_people_type_them(text: str, value: str) -> None:
         "Second, I'm happy but tired",
         "Yea, I think that's true.",
         "My Mom's brother is a drug addict.",
+        "This is from my diary.",
+        "Everyone is from somewhere",
+        "It is on the table",
+        "he lives in a flat",
+        "Meeting is in 3 hours.",
         "my mom's friend is here",
     ],
 )

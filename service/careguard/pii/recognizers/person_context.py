@@ -124,6 +124,14 @@ PATTERNS = (
         "whose relative", rf"(?<![\w'’])({_NAME})['’]s[ ]+(?i:{_RELATIONS})\b", 0.86, group=1
     ),
     RegexPattern(
+        "subject of 'lives at' / 'is from'",
+        rf"(?m)(?:^|[.!?][ ]+|\b(?:and|but|because|my friend|my neighbou?r)[ ]+)"
+        rf"({_NAME}|^{_LOWER_NAME})[ ]+(?:(?:lives|lived|is living|was living|stays|is staying|"
+        r"works|worked)[ ]+(?:at|in|on)|(?:is|was|comes|came)[ ]+from)\b",
+        0.86,
+        group=1,
+    ),
+    RegexPattern(
         "addressed by name before a question or request",
         rf"(?m)(?:^|[.!?][ ]+)({_NAME}),[ ]+(?i:can|could|would|will|do|did|are|have|please|"
         r"why|what|how|where|when|is|i|we|you)\b",
