@@ -40,6 +40,7 @@ def _values(recognizer: RegexRecognizer, text: str, threshold: float = 0.5) -> s
         ("USS Lorenzen\nFPO AE 25990", "USS Lorenzen\nFPO AE 25990"),
         ("Suite 408", "Suite 408"),
         ("The bus station is on Villacher Strasse 89", "Villacher Strasse 89"),
+        ("935 69 Gordon Terrace\nSuite 828", "935 69 Gordon Terrace"),
         ("The bus station is on Pod Floriánem 1677", "Pod Floriánem 1677"),
         ("stop at the corner of 11 Botley Road St. and Herceg Gateway St.", "Herceg Gateway St."),
         ("It's at the corner of 35 Pentelis Str. and Waechter Turnpike", "35 Pentelis Str."),
@@ -249,6 +250,8 @@ def test_announced_names(text: str, value: str) -> None:
         ("Tomomi Nishiyama lives at 86036 Rua do Arenque 1634, Goiânia", "Tomomi Nishiyama"),
         ("eva kleist lives at 255 hersnapvej 18", "eva kleist"),
         ("Luiza is from Xignite", "Luiza"),
+        ("Don't go to town, Nicholas! Please", "Nicholas"),
+        ("are you there, Mei?", "Mei"),
         ("Name:    Martim A Pereira", "Martim A Pereira"),
     ],
 )
@@ -286,6 +289,9 @@ def test_names_as_people_type_them(text: str, value: str) -> None:
         "It is on the table",
         "he lives in a flat",
         "Meeting is in 3 hours.",
+        "see you then, Monday!",
+        "oh well, Seriously?",
+        "thanks, LOL!",
         "my mom's friend is here",
     ],
 )
@@ -322,12 +328,14 @@ def test_announced_places(text: str, value: str, found: bool) -> None:
 
 
 def test_town_and_country_lines_after_an_address() -> None:
-    """Town and country lines after a street line are places, the postcode is address."""
+    """Town, region code and country lines after a street line are places, the postcode is
+    address."""
     text = "07960 Aqqusinersuaq 111\n Suite 201\n Sisimiut\n, GL\n Greenland 26364"
     results = AddressPlacesRecognizer().analyze(text, ["LOCATION"])
     found = {(r.entity_type, text[r.start : r.end]) for r in results}
     assert found == {
         ("LOCATION", "Sisimiut"),
+        ("LOCATION", "GL"),
         ("LOCATION", "Greenland"),
         ("STREET_ADDRESS", "26364"),
     }
@@ -343,6 +351,12 @@ def test_town_and_country_lines_after_an_address() -> None:
 )
 def test_no_places_after_numbers_that_are_not_street_lines(text: str) -> None:
     """Scores, years and counts before a comma are not street lines; what follows is kept."""
+    assert _values(AddressPlacesRecognizer(), text) == set()
+
+
+def test_no_region_code_before_the_town() -> None:
+    """A two-letter line right after the street line is not taken as a place."""
+    text = "12 Elm Street\nOK\nthanks"
     assert _values(AddressPlacesRecognizer(), text) == set()
 
 

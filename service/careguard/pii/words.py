@@ -60,5 +60,7 @@ NOT_A_NAME_AFTER_CUE = NOT_A_NAME | frozenset(
     hi hello helloo hellooo hey heya hiya yo yea ya first second third once twice next
     finally lastly firstly secondly thirdly mom mum mommy mama dad daddy papa mother father
     sister brother wife husband son daughter aunt uncle grandma grandpa nan nana granny
+    monday tuesday wednesday thursday friday saturday sunday january february march june
+    july august september october november december seriously really right lol haha
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

@@ -5,7 +5,8 @@ line or after a comma ("12 Timms Drive, Suite 215, NUNGATTA, Australia 6400"). s
 most towns written in capitals or in another language. After an anchor that can only be an
 address line (a house number before a name, a name before a house number and a comma, a unit,
 a post-office box), this recognizer reads the next few lines or comma-separated parts and
-reports those that are only capitalised words as LOCATION, and a postcode before or after the
+reports those that are only capitalised words as LOCATION (a two- or three-letter region code
+only after the town), and a postcode before or after the
 town ("London NW1 6XE", "10115 Berlin", "IL 62704") or on its own line as STREET_ADDRESS. A
 town followed by running text ("…, Manchester and never wrote") ends the address. It stops at
 the first part that does not look like an address part.
@@ -77,6 +78,7 @@ class AddressPlacesRecognizer(RegexRecognizer):
         for anchor in _ANCHOR.finditer(text):
             pos = self._line_or_part_end(text, anchor.end())
             street = not text[anchor.end() : pos].strip() and _STREET_FIRST.match(anchor.group())
+            town = False  # a region code counts only after the town
             for _ in range(self.MAX_PARTS):
                 sep = _SEPARATOR.match(text, pos)
                 if sep is None:
@@ -115,7 +117,9 @@ class AddressPlacesRecognizer(RegexRecognizer):
                     results.append(self._code(postcode.start(1), postcode.end(1)))
                 if name.lower() in NOT_A_NAME:
                     break
-                if not _REGION_CODE.fullmatch(name) and name_start not in seen:
+                region = _REGION_CODE.fullmatch(name)
+                if (town or not region) and name_start not in seen:
+                    town = True
                     seen.add(name_start)
                     results.append(self._result(name_start, name_end, self.SCORE, "address line"))
                 if last:

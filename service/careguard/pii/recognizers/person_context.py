@@ -132,6 +132,12 @@ PATTERNS = (
         group=1,
     ),
     RegexPattern(
+        "addressed by name at the end of an exclamation or question",
+        rf",[ ]*({_NAME})[ ]*[!?]+(?=[ ]|$)",
+        0.86,
+        group=1,
+    ),
+    RegexPattern(
         "addressed by name before a question or request",
         rf"(?m)(?:^|[.!?][ ]+)({_NAME}),[ ]+(?i:can|could|would|will|do|did|are|have|please|"
         r"why|what|how|where|when|is|i|we|you)\b",

@@ -1,8 +1,9 @@
 """Street addresses — presidio has no recognizer for them.
 
 Declared as data: each pattern is a name, a regular expression and a score. The shapes are
-general address grammar, not samples: a house number before capitalised words ending in a
-street-type word ("221B Baker Street", "615 Benedum Drive, Apt. 4"), a continental street name
+general address grammar, not samples: a house number (or a building and a house number) before
+capitalised words ending in a street-type word ("221B Baker Street", "615 Benedum Drive, Apt.
+4", "935 69 Gordon Terrace"), a continental street name
 with its street-type ending and a number after it ("Vesterskovvej 79", "Feldstrasse 42"), a
 street-type word first with a number on either side ("63 Rue de Kairouan", "Avenida Pedro
 Ulisses 888"), unit designators ("Suite 408"), post-office / military boxes, a house number and
@@ -89,7 +90,8 @@ _LEAD_IN = (
 PATTERNS: tuple[RegexPattern, ...] = (
     RegexPattern(
         "house number, name, street type",
-        rf"\b{_HOUSE},?\s+{_DIRECTION}(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
+        rf"\b{_HOUSE}(?:[ \t]+\d{{1,5}})?,?\s+{_DIRECTION}"
+        rf"(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
         rf"(?:{_SUFFIXES})\b\.?{_TAIL}",
         0.65,
     ),
