@@ -280,11 +280,12 @@ class ResourceDirectory:
         return self.emergency.get(cc) if cc else None
 
     def protected_strings(self) -> frozenset[str]:
-        """Every number, short code, keyword, service name and link the directory may show
-        (for the PII allow-list: these must never be redacted or pseudonymised)."""
+        """Every number, short code, keyword, service name and link of the directory's lines,
+        the specialised ones (priority 3) included (for the PII allow-list: these must never
+        be redacted or pseudonymised, whoever writes them)."""
         out: set[str] = set()
         for cc in self._by_cc:
-            for r in self._general(cc):
+            for r in self._by_cc[cc]:
                 out.add(r.service)
                 for p in r.phones:
                     out.update((p.display, p.dial))

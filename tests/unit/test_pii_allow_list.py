@@ -57,3 +57,25 @@ def test_policy_numbers_are_compared_by_digits() -> None:
 def test_builtin_set_has_the_lines_named_in_the_brief() -> None:
     """988, 116 123, 13 11 14, 741741, 111, 112, 911 and 999 are built in."""
     assert {"988", "116123", "131114", "741741", "111", "112", "911", "999"} <= CRISIS_NUMBERS
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Samaritans: +44 116 123", "+44 116 123"),
+        ("Lifeline +61 13 11 14", "+61 13 11 14"),
+        ("from abroad dial 0044 116 123", "0044 116 123"),
+        ("or +1 800 273 8255", "+1 800 273 8255"),
+        ("NHS 111 is +44 111", "+44 111"),
+    ],
+)
+def test_crisis_numbers_written_internationally_are_allowed(text: str, value: str) -> None:
+    """A crisis number with its country code in front is still the crisis number."""
+    assert AllowList().filter(text, [_finding(text, value)]) == []
+
+
+def test_a_personal_number_written_internationally_is_kept() -> None:
+    """+44 7700 900123 is nobody's crisis line."""
+    text = "my mobile is +44 7700 900123"
+    finding = _finding(text, "+44 7700 900123")
+    assert AllowList().filter(text, [finding]) == [finding]

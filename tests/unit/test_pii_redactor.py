@@ -87,6 +87,112 @@ def test_emotional_chat_and_crisis_lines_are_left_alone(redactor: Redactor, text
     assert redactor.analyze(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on +44 7700 900123 tonight",
+        "my number is 07700 900123",
+        "my number is +44 7700 900 123",
+    ],
+)
+def test_uk_mobile_in_every_grouping_is_a_phone_number(redactor: Redactor, text: str) -> None:
+    """"+44 7700 900123" is redacted like its national and differently grouped forms."""
+    value = text.split(" on " if " on " in text else " is ")[1].removesuffix(" tonight")
+    found = {(f.entity_type, text[f.start : f.end]) for f in redactor.analyze(text)}
+    assert ("PHONE_NUMBER", value) in found
+
+
+def test_no_number_of_the_crisis_directory_is_redacted(redactor: Redactor) -> None:
+    """Every phone, text and emergency number the directory may show survives redaction,
+    with the allow-list the pipeline builds (built-in numbers + the directory's strings)."""
+    from careguard.resources import ResourceDirectory, policies_dir
+
+    directory = ResourceDirectory.load(policies_dir() / "resources.yaml")
+    variant = Redactor(
+        redactor.analyzer,
+        PiiPolicy(mode=PiiMode.REDACT, entities=dict(redactor.entities)),
+        allow=AllowList(directory.protected_strings()),
+        secret=b"unit-test",
+        thresholds=redactor.entities,
+    )
+    numbers = {n for r in directory.entries for p in r.phones for n in (p.display, p.dial)}
+    numbers |= {t.to for r in directory.entries for t in r.texts}
+    numbers |= {n for e in directory.emergency.values() for n in (e.primary, *e.numbers)}
+    assert len(numbers) > 50
+    leaked = []
+    for number in sorted(numbers):
+        for text in (f"You can call {number} any time.", f"{number}", f"phone: {number}"):
+            if variant.redact(text).text != text:
+                leaked.append(text)
+    assert leaked == []
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("I live at 221B Baker Street, London NW1 6XE", ("Baker", "London", "NW1 6XE")),
+        ("Send it to 10 Downing Street, London SW1A 2AA", ("London", "SW1A 2AA")),
+        ("It's 1 Piccadilly, Manchester M1 1AE.", ("Manchester", "M1 1AE")),
+        ("We moved to 12 Oxford Road, Manchester last year.", ("Oxford Road", "Manchester")),
+    ],
+)
+def test_uk_address_block_leaves_nothing_behind(
+    redactor: Redactor, text: str, secrets: tuple[str, ...]
+) -> None:
+    """Street, town and postcode of a UK address are all replaced."""
+    out = _variant(redactor, PiiMode.REDACT).redact(text).text
+    assert [s for s in secrets if s in out] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My name is priya raghunathan", "priya raghunathan"),
+        ("my name is priya", "priya"),
+        ("I'm Ade, I don't know who else to talk to", "Ade"),
+        ("call me Mei", "Mei"),
+        ("thanks, Tomasz", "Tomasz"),
+    ],
+)
+def test_names_typed_in_chat_are_redacted(redactor: Redactor, text: str, name: str) -> None:
+    """Names as people type them in chat never reach the upstream."""
+    assert name not in _variant(redactor, PiiMode.REDACT).redact(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("my NHS number is 943 476 5919", "UK_NHS", "943 476 5919"),
+        ("NI number AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
+        ("my tax file number is 123 456 782", "AU_TFN", "123 456 782"),
+        ("Medicare card 2123 45670 1", "AU_MEDICARE", "2123 45670 1"),
+        ("my aadhaar is 2345 6789 0124", "IN_AADHAAR", "2345 6789 0124"),
+        ("PAN card ABCPD1234E", "IN_PAN", "ABCPD1234E"),
+        ("mi DNI es 12345678Z", "ES_NIF", "12345678Z"),
+        ("codice fiscale RSSMRA85T10A562S", "IT_FISCAL_CODE", "RSSMRA85T10A562S"),
+        ("my NRIC is S1234567D", "SG_NRIC_FIN", "S1234567D"),
+    ],
+)
+def test_national_identifiers(redactor: Redactor, text: str, kind: str, value: str) -> None:
+    """The default policy finds the national identifiers presidio can recognise."""
+    found = {(f.entity_type, text[f.start : f.end]) for f in redactor.analyze(text)}
+    assert (kind, value) in found
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("call me on 943 476 5919", "UK_NHS"),
+        ("I have 123 456 782 reasons to panic", "AU_TFN"),
+        ("the code ABCPD1234E is on the box and I panic", "IN_PAN"),
+        ("my number is 2345 6789 0124", "IN_AADHAAR"),
+    ],
+)
+def test_national_identifiers_need_context(redactor: Redactor, text: str, kind: str) -> None:
+    """A checksum-valid NHS/TFN/PAN/Aadhaar shape without its context word is not that ID."""
+    assert kind not in {f.entity_type for f in redactor.analyze(text)}
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]

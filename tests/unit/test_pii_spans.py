@@ -123,3 +123,12 @@ def test_contraction_fragments_are_not_names(text: str, kept: bool) -> None:
     start = text.index(word)
     finding = _f(start, start + len(word))
     assert (drop_common_words(text, [finding]) == [finding]) is kept
+
+
+@pytest.mark.parametrize(("text", "kept"), [("ask Mr about it", False), ("ask Dr. then", False)])
+def test_a_title_alone_is_not_a_name(text: str, kept: bool) -> None:
+    """A lone title ("Mr", "Dr.") found as a PERSON is dropped."""
+    word = text.split()[1]
+    start = text.index(word)
+    finding = _f(start, start + len(word))
+    assert (drop_common_words(text, [finding]) == [finding]) is kept

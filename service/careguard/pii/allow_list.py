@@ -4,7 +4,9 @@ A finding is dropped when it lies inside an occurrence of an allowed literal, or
 no letters and its digits are exactly an allowed number's digits ("116 123", "116-123" and
 "116123" are the same line). A finding that merely *contains* an allowed number ("555-988-1234")
 is a different number and stays. Numbers are matched with any of the usual separators between
-their digits but never as part of a longer digit run.
+their digits but never as part of a longer digit run. A finding written with a country code
+("+44 116 123", "0061 13 11 14") is compared by its national number too, with and without
+the trunk prefix 0.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from careguard.pii.spans import Finding
+
+_INTERNATIONAL = re.compile(r"^\s*(?:\+|00)\s*")
 
 __all__ = ["CRISIS_NUMBERS", "AllowList"]
 
@@ -51,6 +55,23 @@ def _is_number_literal(text: str) -> bool:
     return any(c.isdigit() for c in text) and not any(c.isalpha() for c in text)
 
 
+def _national_forms(value: str) -> set[str]:
+    """The digits of ``value`` and, when it starts with a country code, its national number
+    with and without the trunk prefix 0."""
+    forms = {_digits(value)}
+    prefix = _INTERNATIONAL.match(value)
+    if prefix is None:
+        return forms
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse("+" + value[prefix.end() :], None)
+    except phonenumbers.NumberParseException:
+        return forms
+    national = phonenumbers.national_significant_number(number)
+    return forms | {national, "0" + national}
+
+
 class AllowList:
     """Allowed literals (exact text) and allowed numbers (compared digit by digit)."""
 
@@ -86,7 +107,7 @@ class AllowList:
         kept = []
         for f in findings:
             value = text[f.start : f.end]
-            if _is_number_literal(value) and _digits(value) in self._numbers:
+            if _is_number_literal(value) and _national_forms(value) & self._numbers:
                 continue
             if any(s <= f.start and f.end <= e for s, e in spans):
                 continue

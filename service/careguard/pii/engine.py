@@ -91,6 +91,7 @@ def build_analyzer(
 
     from careguard.pii.recognizers import EXTRA_RECOGNIZERS
     from careguard.pii.recognizers.email import OfflineEmailRecognizer
+    from careguard.pii.recognizers.national_ids import national_id_recognizers
 
     nlp_engine = SpacyNlpEngine(
         models=[{"lang_code": language, "model_name": model}],
@@ -120,13 +121,20 @@ def build_analyzer(
     registry = RecognizerRegistry(supported_languages=[language])
     registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
+    registry.remove_recognizer("PhoneRecognizer")  # PhoneNumbersRecognizer covers more regions
     registry.add_recognizer(OfflineEmailRecognizer(supported_language=language))
     for extra in EXTRA_RECOGNIZERS:
         registry.add_recognizer(extra(supported_language=language))
     wanted = set(entities)
+    ids = national_id_recognizers(language, wanted)
+    gated = {e for r in ids for e in r.supported_entities}
     registry.recognizers = [
-        r for r in registry.recognizers if wanted.intersection(r.supported_entities)
+        r
+        for r in registry.recognizers
+        if wanted & set(r.supported_entities) and not gated & set(r.supported_entities)
     ]
+    for gated_recognizer in ids:  # presidio's national-ID recognizers, gated on context
+        registry.add_recognizer(gated_recognizer)
 
     engine = AnalyzerEngine(
         registry=registry, nlp_engine=nlp_engine, supported_languages=[language]

@@ -84,11 +84,12 @@ def drop_malformed_urls(text: str, findings: Sequence[Finding]) -> list[Finding]
 
 
 # Fragments of contractions typed without the apostrophe ("i don t"), which spaCy's small model
-# tags as names or places, and other short words it mistakes on informal text.
+# tags as names or places, other short words it mistakes on informal text, and lone titles.
 CONTRACTION_STEMS = frozenset(
     """
     don won didn doesn isn wasn aren weren couldn shouldn wouldn hasn haven hadn ain cant
     dont wont im ive id ill youre theyre thats whats max er ok lol omg idk tbh
+    mr mrs ms mx dr prof
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -97,7 +98,7 @@ def drop_common_words(text: str, findings: Sequence[Finding]) -> list[Finding]:
     """Drop PERSON / LOCATION hits that are a common word or a contraction fragment."""
     kept = []
     for f in findings:
-        value = text[f.start : f.end].lower()
+        value = text[f.start : f.end].lower().rstrip(".")
         if f.entity_type in ("PERSON", "LOCATION") and (
             value in NOT_A_NAME or value in CONTRACTION_STEMS
         ):

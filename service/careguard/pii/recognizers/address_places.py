@@ -3,9 +3,12 @@
 A postal address is written street first, then unit, town, region and country, each on its own
 line or after a comma ("12 Timms Drive, Suite 215, NUNGATTA, Australia 6400"). spaCy misses
 most towns written in capitals or in another language. After an anchor that can only be an
-address line (a house number before a name, a unit, a post-office box), this recognizer reads
-the next few lines or comma-separated parts and reports those that are only capitalised words
-as LOCATION, and a postcode on such a line (or on its own line) as STREET_ADDRESS. It stops at
+address line (a house number before a name, a name before a house number and a comma, a unit,
+a post-office box), this recognizer reads the next few lines or comma-separated parts and
+reports those that are only capitalised words as LOCATION (a two- or three-letter region code
+only after the town), and a postcode before or after the
+town ("London NW1 6XE", "10115 Berlin", "IL 62704") or on its own line as STREET_ADDRESS. A
+town followed by running text ("…, Manchester and never wrote") ends the address. It stops at
 the first part that does not look like an address part.
 """
 
@@ -15,6 +18,7 @@ import re
 from typing import Any
 
 from careguard.pii.recognizers._regex import RegexRecognizer
+from careguard.pii.recognizers.postcode import POSTCODE
 from careguard.pii.words import NOT_A_NAME
 
 __all__ = ["AddressPlacesRecognizer"]
@@ -23,16 +27,27 @@ _UP = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
 _ANCHOR = re.compile(
     r"\b\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?[ \t]+[^\W\d_][\w'’.-]*(?:[ \t]+[\w'’.-]+){0,5}"
     r"|\b(?:Apt|Suite|Unit|Flat)\.?[ \t]*\d{1,5}|\bP\.?[ ]?O\.?[ ]?Box[ \t]+\d+"
+    rf"|[{_UP}][\w'’.-]*(?:[ \t]+(?:[\w'’.-]+[ \t]+){{0,2}}[{_UP}][\w'’.-]*)?[ \t]+"
+    r"(?!(?:19|20)\d\d\b)\d{1,5}[A-Za-z]?"
+    r"(?=[ \t]*,)"
 )
 _SEPARATOR = re.compile(r"[ \t]*(?:\n|,)[ \t\W]*?(?=[\w(])")
 _PLACE = re.compile(
     rf"[{_UP}][\w'’.()-]*(?:[ \t]+(?:[{_UP}][\w'’.()-]*|de|del|la|le|du|da|do|di|nad|pod|"
-    rf"upon|on|am|an|im|sur|en|y)){{0,4}}"
+    rf"upon|on|am|an|im|sur|en|y)(?![\w'’])){{0,4}}"
 )
 _UNIT = re.compile(r"(?i)(?:apt|apartment|suite|ste|unit|flat|floor|box)\.?\b")
 _REGION_CODE = re.compile(rf"[{_UP}]{{2,3}}$")
-_POSTCODE = re.compile(r"[ \t]+(\d{3,6}(?:[- ]\d{2,4})?)\b")
-_CODE_ONLY = re.compile(r"(\d{3,6}(?:-\d{2,4})?)")
+_STATE = r"(?:[A-Z]{2,3},?[ ])?"
+_POSTCODE = re.compile(
+    rf"[ \t]+-?[ \t]*({_STATE}(?:{POSTCODE}|\d{{3}}(?:-\d{{2,4}})?))[ \t]*(?=$|[.;])"
+)
+_CODE_ONLY = re.compile(rf"({POSTCODE}|\d{{3}}|\d{{5}}-\d{{2,4}})")
+_LEADING_CODE = re.compile(rf"({POSTCODE})[ \t]+(?=[{_UP}])")
+_STREET_FIRST = re.compile(rf"\d{{1,6}}[A-Za-z]?[ \t]+[{_UP}]|[{_UP}]")
+"""An anchor that reads as a street line ("12 Oxford Road", "Via Roma 10"), not "3 founders"."""
+_PLACE_END = re.compile(r"[ \t]*(?:$|[.;!?)]|[ \t]+[a-z])")
+"""What may follow a place that does not fill its part: the end, a full stop, running text."""
 
 
 class AddressPlacesRecognizer(RegexRecognizer):
@@ -62,6 +77,8 @@ class AddressPlacesRecognizer(RegexRecognizer):
         seen: set[int] = set()
         for anchor in _ANCHOR.finditer(text):
             pos = self._line_or_part_end(text, anchor.end())
+            street = not text[anchor.end() : pos].strip() and _STREET_FIRST.match(anchor.group())
+            town = False  # a region code counts only after the town
             for _ in range(self.MAX_PARTS):
                 sep = _SEPARATOR.match(text, pos)
                 if sep is None:
@@ -76,19 +93,37 @@ class AddressPlacesRecognizer(RegexRecognizer):
                     results.append(self._code(start, start + code.end(1)))
                     pos = end
                     continue
-                postcode = _POSTCODE.search(part)
-                name_end = start + (postcode.start() if postcode else len(part.rstrip()))
-                name = text[start:name_end]
+                lead = _LEADING_CODE.match(part)
+                if lead:  # "10115 Berlin"
+                    results.append(self._code(start + lead.start(1), start + lead.end(1)))
+                name_start = start + (lead.end() if lead else 0)
+                postcode = _POSTCODE.search(text, name_start, end)
+                name_end = postcode.start() if postcode else start + len(part.rstrip())
+                name = text[name_start:name_end]
                 if _UNIT.match(name) or re.match(r"\d", name):
                     pos = end  # a unit or number line: part of the address, not a place
                     continue
-                if postcode and _PLACE.fullmatch(name):
-                    results.append(self._code(start + postcode.start(1), start + postcode.end(1)))
-                if not _PLACE.fullmatch(name) or name.lower() in NOT_A_NAME:
+                place = _PLACE.fullmatch(name)
+                last = False
+                if place is None:  # "Manchester and never wrote": the place ends the address
+                    place = _PLACE.match(name) if street else None
+                    if place is None or not _PLACE_END.match(name, place.end()):
+                        break
+                    if any(w.lower() in NOT_A_NAME for w in place.group(0).split()):
+                        break
+                    last = True
+                name_end = name_start + len(place.group(0).rstrip(".").rstrip())
+                if postcode and not last:
+                    results.append(self._code(postcode.start(1), postcode.end(1)))
+                if name.lower() in NOT_A_NAME:
                     break
-                if not _REGION_CODE.fullmatch(name) and start not in seen:
-                    seen.add(start)
-                    results.append(self._result(start, name_end, self.SCORE, "address line"))
+                region = _REGION_CODE.fullmatch(name)
+                if (town or not region) and name_start not in seen:
+                    town = True
+                    seen.add(name_start)
+                    results.append(self._result(name_start, name_end, self.SCORE, "address line"))
+                if last:
+                    break
                 pos = end
         return results
 

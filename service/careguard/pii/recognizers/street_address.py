@@ -1,8 +1,9 @@
 """Street addresses — presidio has no recognizer for them.
 
 Declared as data: each pattern is a name, a regular expression and a score. The shapes are
-general address grammar, not samples: a house number before capitalised words ending in a
-street-type word ("221B Baker Street", "615 Benedum Drive, Apt. 4"), a continental street name
+general address grammar, not samples: a house number (or a building and a house number) before
+capitalised words ending in a street-type word ("221B Baker Street", "615 Benedum Drive, Apt.
+4", "935 69 Gordon Terrace"), a continental street name
 with its street-type ending and a number after it ("Vesterskovvej 79", "Feldstrasse 42"), a
 street-type word first with a number on either side ("63 Rue de Kairouan", "Avenida Pedro
 Ulisses 888"), unit designators ("Suite 408"), post-office / military boxes, a house number and
@@ -22,7 +23,7 @@ _WORD = rf"[{_UP}][\w'’.-]*"
 
 # Street-type words (USPS suffixes, British and Commonwealth usage), full and abbreviated.
 _SUFFIXES = (
-    "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
+    "Street|St|Str|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
     "Terrace|Ter|Way|Close|Crescent|Cres|Square|Sq|Parkway|Pkwy|Highway|Hwy|Circle|Cir|"
     "Trail|Trl|Row|Mews|Walk|Grove|Gardens|Gdns|Hill|Hills|Rise|Park|Plaza|Alley|Loop|Path|"
     "Pike|Rapids|Pass|Point|Ridge|Run|View|Vista|Crossing|Green|Heights|Junction|Landing|"
@@ -47,7 +48,29 @@ _PREFIXES = (
     "Corso|Largo|Boulevard|Bd|Chemin|Allée|Impasse|Quai|Travessa|Praça|Rambla|Ronda|"
     "ul\\.|ulica|Ulica|Strada|Jalan|Jl\\.|Avda\\.|C/|Str\\."
 )
-_SEPARATE_ENDINGS = "gate|gata|vej|vei|veien|weg|straat|laan|tie|katu|utca|ulica|út"
+_SEPARATE_ENDINGS = (
+    "gate|gata|vej|vei|veien|weg|straat|laan|tie|katu|utca|ulica|út|Strasse|Straße|Str\\.|str"
+)
+# Street types that name a street even without a house number ("the corner of 11 Botley Road
+# and Herceg Gateway"); words that are as often part of other names (Park, Hill, Green, View,
+# Point, Centre, Station, ...) are left out.
+_NUMBERLESS_SUFFIXES = (
+    "Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Courts|Terrace|Way|Close|"
+    "Crescent|Square|Parkway|Pkwy|Highway|Hwy|Circle|Trail|Row|Mews|Grove|Gardens|Rise|Alley|"
+    "Loop|Pike|Pass|Ridge|Crossing|Junction|Meadows|Mills?|Estates?|Glen|Hollow|Isle|Knolls?|"
+    "Manor|Orchard|Pines|Shores?|Turnpike|Wharf|Cove|Causeway|Corners?|Dale|Expressway|Flats|"
+    "Freeway|Gateway|Lodge|Mall|Motorway|Spur|Wynd|Parade|Esplanade|Quay|Embankment|"
+    "Promenade|Bypass|Greens|Hills|Strasse|Straße"
+)
+_PLACE_PREPOSITION = (
+    r"corner of|intersection of|junction of|and|on|at|along|down|off|onto|into|near|past|"
+    r"opposite|via|to|from|in"
+)
+_NOT_A_STREET = (
+    "Level|Channel|Season|Day|Week|Page|Chapter|Episode|Gate|Platform|Room|Floor|Grade|Year|"
+    "Stage|Step|Round|Part|Number|No|Volume|Track|Zone|Phase|Act|Scene|Version|Windows|Route|"
+    "Line|Lesson|Module|Mile|Hour|Minute|Block|Bus|Table|Seat|Row|Box|Exit|Junction"
+)
 _HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm)\.?\s*#?\s*\d{1,5}[A-Za-z]?"
 _TAIL = rf"(?:,?[ \t]+(?:{_UNIT}|\#\s*\d{{1,5}}))*"
@@ -67,7 +90,8 @@ _LEAD_IN = (
 PATTERNS: tuple[RegexPattern, ...] = (
     RegexPattern(
         "house number, name, street type",
-        rf"\b{_HOUSE},?\s+{_DIRECTION}(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
+        rf"\b{_HOUSE}(?:[ \t]+\d{{1,5}})?,?\s+{_DIRECTION}"
+        rf"(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}"
         rf"(?:{_SUFFIXES})\b\.?{_TAIL}",
         0.65,
     ),
@@ -114,6 +138,19 @@ PATTERNS: tuple[RegexPattern, ...] = (
         rf"(?:{_CAP_NAME}(?:[ \t]+{_HOUSE}\b\.?)?"
         rf"|(?!{_FUNCTION_WORD}){_NAME_LINE}[ \t]+{_HOUSE}\b\.?){_TAIL})",
         0.6,
+        group=1,
+    ),
+    RegexPattern(
+        "street name and type without a number, after a place preposition",
+        rf"(?i:\b(?:{_PLACE_PREPOSITION}))[ \t]+((?:{_WORD}[ \t]+){{1,3}}"
+        rf"(?:{_NUMBERLESS_SUFFIXES})\b\.?(?:[ \t]+(?:St|Street)\b\.?)?)",
+        0.55,
+        group=1,
+    ),
+    RegexPattern(
+        "name and house number after a lead-in phrase",
+        rf"(?i:{_LEAD_IN})\s+((?!(?:{_NOT_A_STREET})\b){_CAP_NAME}[ \t]+{_HOUSE})\b(?![.,]?\d)",
+        0.55,
         group=1,
     ),
     RegexPattern("unit", rf"\b{_UNIT}\b", 0.5),
