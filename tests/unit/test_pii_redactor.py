@@ -193,6 +193,30 @@ def test_national_identifiers_need_context(redactor: Redactor, text: str, kind: 
     assert kind not in {f.entity_type for f in redactor.analyze(text)}
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("my NHS number is 943 476 5919", "UK_NHS", "943 476 5919"),
+        ("codice fiscale RSSMRA85T10A562S", "IT_FISCAL_CODE", "RSSMRA85T10A562S"),
+    ],
+)
+def test_national_identifiers_deep_in_a_long_message(
+    redactor: Redactor, text: str, kind: str, value: str
+) -> None:
+    """In a message longer than ContextGated.SCAN_WHOLE the identifiers are read around the
+    digits only (presidio's patterns over a whole 32,000-character message took ~2 s, past
+    the stage deadline); one in the middle is still found, at its own offsets."""
+    filler = "I keep going over what happened at work and I cannot sleep. " * 60
+    long_text = filler + text + ". " + filler
+    found = {(f.entity_type, long_text[f.start : f.end]) for f in redactor.analyze(long_text)}
+    assert (kind, value) in found
+
+
+def test_an_acknowledgement_after_thanks_is_not_a_name(redactor: Redactor) -> None:
+    """"Thanks, noted." (an assistant turn in history) is not a sign-off with a name."""
+    assert "PERSON" not in {f.entity_type for f in redactor.analyze("Thanks, noted.")}
+
+
 def test_seed_conversation_user_turns_unchanged(redactor: Redactor) -> None:
     """The reference conversation's user turns hold no personal data and stay as they are."""
     messages = json.loads(SEED.read_text())["messages"]

@@ -58,6 +58,7 @@ NOT_A_NAME_AFTER_CUE = NOT_A_NAME | frozenset(
     lately recently sometimes also plus guess anyhow btw omg idk tbh ugh sigh cool nice
     awesome perfect sweet gotcha true exactly absolutely indeed agreed congrats wait hold
     hi hello helloo hellooo hey heya hiya yo yea ya first second third once twice next
+    noted received understood appreciated acknowledged buddy pal
     finally lastly firstly secondly thirdly mom mum mommy mama dad daddy papa mother father
     sister brother wife husband son daughter aunt uncle grandma grandpa nan nana granny
     monday tuesday wednesday thursday friday saturday sunday january february march june
