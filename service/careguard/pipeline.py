@@ -355,12 +355,16 @@ class Pipeline:
         text: str = self.stages.interventions.direct_response(turn.plan)
         return text
 
-    def reply(self, turn: Turn) -> ReplyFilter:
-        return ReplyFilter(self, turn)
+    def reply(self, turn: Turn, *, check: bool = True) -> ReplyFilter:
+        """The reply side of ``turn``; ``check=False`` skips the safe-messaging checks (only
+        for careguard's own ``echo`` upstream, whose "reply" is the prompt shown back)."""
+        return ReplyFilter(self, turn, check=check)
 
-    def reply_checked(self, turn: Turn) -> str:
+    def reply_checked(self, turn: Turn, *, check: bool = True) -> str:
         """The ``x-careguard-reply-checked`` value: ``true`` when the safe-messaging checks
-        run on this turn's reply; ``false`` when the policy turns them off or a check failed
-        and ``failure_mode: open`` let the reply through unchecked."""
-        ok = self.stages.checks is not None and "reply_checks" not in turn.degraded
+        run on this turn's reply; ``false`` when the policy turns them off, the ``echo``
+        upstream answered (``check=False``), or a check failed and ``failure_mode: open``
+        let the reply through unchecked."""
+        ok = (check and self.stages.checks is not None
+              and "reply_checks" not in turn.degraded)
         return "true" if ok else "false"

@@ -47,9 +47,12 @@ class _Identity:
 class ReplyFilter:
     """The reply side of one turn: restore → check → guarantee resources."""
 
-    def __init__(self, pipeline: Pipeline, turn: Turn) -> None:
+    def __init__(self, pipeline: Pipeline, turn: Turn, *, check: bool = True) -> None:
         self.pipeline = pipeline
         self.turn = turn
+        self.check_safety = check
+        """False for careguard's own ``echo`` upstream: its "reply" is the prompt shown back
+        (guideline text, the user's words), not an LLM's answer to judge."""
         policy = pipeline.policy
         session = turn.session
         restore = session is not None and policy.pii.restore and policy.pii.mode == "pseudonymize"
@@ -57,7 +60,8 @@ class ReplyFilter:
         self._restorer: Any = session.restorer() if session is not None and restore else (
             _Identity()
         )
-        checks = pipeline.stages.checks
+        checks = pipeline.stages.checks if check else None
+        self._checks = checks
         self._checker: TextFilter = reply_stream(
             checks.stream(turn.plan) if checks is not None else _Identity(), pipeline, turn
         )
@@ -81,7 +85,7 @@ class ReplyFilter:
 
     def sibling(self) -> ReplyFilter:
         """A fresh filter for another choice of the same reply (OpenAI ``n > 1``)."""
-        return ReplyFilter(self.pipeline, self.turn)
+        return ReplyFilter(self.pipeline, self.turn, check=self.check_safety)
 
     # ------------------------------------------------------------ streaming
 
@@ -130,7 +134,7 @@ class ReplyFilter:
 
     def finish_json(self, api: Api, reply: dict[str, Any]) -> dict[str, Any]:
         """Restore, check and complete a non-streaming reply in place; returns it."""
-        checks = self.pipeline.stages.checks
+        checks = self._checks
         restorer = self._restorer
         for path, text in reply_texts(api, reply):
             restored = restorer.restore(text) if self._restores else text

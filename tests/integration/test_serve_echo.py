@@ -102,3 +102,14 @@ def test_readme_quick_start_curls_work(served: str) -> None:
     assert proc.returncode == 0
     assert "⟨PERSON_" in proc.stdout and "Margaret Thornbury" not in proc.stdout
     assert "116 123" in proc.stdout
+
+
+def test_the_echo_shows_the_guidelines_unchecked(served: str) -> None:
+    """The echo's "reply" is the prompt shown back (careguard's own guideline text), not an
+    LLM's answer: it is not run through the reply-safety checks, and the header says so."""
+    body = {"model": "m", "messages": [{"role": "user", "content": "I just feel so down today."}]}
+    resp = httpx.post(served + "/v1/chat/completions", json=body, timeout=60)
+    assert resp.headers["x-careguard-reply-checked"] == "false"
+    text = reply_text("openai", resp, stream=False)
+    assert "Let them know they can keep talking to you." in text
+    assert "Please don't carry this alone" not in text

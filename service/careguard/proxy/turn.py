@@ -31,6 +31,7 @@ from careguard.errors import (
 )
 from careguard.pipeline import Pipeline, ReplyFilter, Turn, TurnContext
 from careguard.policy import LimitsPolicy
+from careguard.proxy.echo import ECHO_BASE_URL
 from careguard.proxy.errors import error_response
 from careguard.proxy.shapes import reply_events, whole_reply
 from careguard.proxy.sse import EventTooLarge, SSEEvent, SSEParser
@@ -106,13 +107,14 @@ async def handle_turn(
             log.warning("upstream failed on a crisis turn", extra={"kind": exc.kind})
             headers["x-careguard-upstream"] = "failed"
             return direct_response(api, pipeline, turn, model, rid, headers)
-        rf = pipeline.reply(turn)
-        headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn)
+        check = state.upstream.base_url != ECHO_BASE_URL  # echo shows the prompt back
+        rf = pipeline.reply(turn, check=check)
+        headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn, check=check)
         if reply is not None:
             await stack.aclose()
             # off the event loop: with toxicity on, scoring the reply is model inference
             finished = await anyio.to_thread.run_sync(rf.finish_json, api, reply)
-            headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn)
+            headers["x-careguard-reply-checked"] = pipeline.reply_checked(turn, check=check)
             return Response(finished, headers=headers, media_type="application/json")
         deadline = time.monotonic() + limits.upstream_total_s
         return Stream(_relay(resp, relay(rf), stack, deadline, limits.max_reply_bytes,
