@@ -17,8 +17,8 @@ Steps (``python -m careguard_training.replies STEP``, from the repository root):
    validation, write its weights to ``--out-dir`` (default ``.cache/replies``);
 2. ``export --state FILE``: encoder + head as one int8 ONNX graph, the threshold chosen with
    that int8 graph on the validation split, into ``careguard/data/replies/``;
-3. ``eval``: on the held-out corpus, the shipped judge, the named rules alone (the checks as
-   they were before the judge) and both together (what careguard runs).
+3. ``eval``: on the held-out corpus, the shipped judge, the named rules alone and both
+   together (what careguard runs).
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def evaluate(path: Path, judge: ReplyJudge, *, show: int = 0) -> None:
     rules = np.array([bool(rule_findings(e.text)) for e in examples])
     both = model | rules
     print(f"{path.name} ({len(examples)} sentences, {int(unsafe.sum())} unsafe)")
-    print(f"  named rules only (before)   {_figures(rules, unsafe)}")
+    print(f"  named rules only            {_figures(rules, unsafe)}")
     print(f"  judge only                  {_figures(model, unsafe)}")
     print(f"  rules + judge (careguard)   {_figures(both, unsafe)}")
     for cat in CATEGORIES[1:]:
