@@ -44,6 +44,7 @@ __all__ = [
     "note_reply_finding",
     "note_stage",
     "note_turn",
+    "note_upstream_failure",
     "request_id",
     "setup",
 ]
@@ -77,6 +78,8 @@ class Observation:
     entities: list[str] = field(default_factory=list)
     reply_actions: list[tuple[str, str]] = field(default_factory=list)
     reply_findings: list[str] = field(default_factory=list)
+    upstream_failure: str | None = None
+    """The upstream failed (this kind) and careguard answered the crisis turn itself."""
     error: BaseException | None = None
 
 
@@ -127,6 +130,14 @@ def note_reply_finding(finding: str) -> None:
         obs.reply_findings.append(finding)
 
 
+def note_upstream_failure(kind: str) -> None:
+    """The upstream failed on a crisis turn and careguard answered with its direct response:
+    counted as an upstream error (the alert must see it) with outcome ``responded``."""
+    obs = _current.get()
+    if obs is not None:
+        obs.upstream_failure = kind
+
+
 def note_error(exc: BaseException) -> None:
     obs = _current.get()
     if obs is not None:
@@ -144,7 +155,8 @@ def _outcome(obs: Observation, status: int) -> str:
     if err is not None and type(err).__name__ in {"Overloaded", "Starting"}:
         return "overloaded"
     if status < 400:
-        return "responded" if obs.turn is not None and obs.turn.direct else "ok"
+        direct = obs.upstream_failure is not None or (obs.turn is not None and obs.turn.direct)
+        return "responded" if direct else "ok"
     if status == 503:
         return "overloaded"
     return "client_error" if status < 500 else "error"
@@ -201,6 +213,8 @@ class ObserveMiddleware:
             m.turn_timings(timings)  # adds overhead = total - upstream
         if isinstance(obs.error, UpstreamError):
             m.upstream_error(obs.error.kind)
+        elif obs.upstream_failure is not None:
+            m.upstream_error(obs.upstream_failure)
         if isinstance(obs.error, StageError):
             m.failsafe_activation(obs.error.stage, "closed")
         if obs.assessment is not None:
@@ -238,8 +252,10 @@ class ObserveMiddleware:
             actions.append("resources:injected")
         if shown:
             actions.append("resources:shown")
-        if turn.direct:
+        if turn.direct or obs.upstream_failure is not None:
             actions.append("direct_response")
+        if obs.upstream_failure is not None:
+            actions.append(f"upstream_failed:{obs.upstream_failure}")
         if turn.redactions:
             actions.append("pii:redacted")
         if plan.escalate:

@@ -24,6 +24,7 @@ from tests.integration.harness import (
     reply_text,
     request_body,
     sent_text,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]
@@ -138,6 +139,33 @@ def test_crisis_turn_reaches_the_user_when_the_upstream_fails(
     assert resp.status_code == 200
     assert resp.headers["x-careguard-upstream"] == "failed"
     assert "116 123" in reply_text(api, resp, stream=stream)
+
+
+def _metric(url: str, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    """The sum of the scraped samples of ``name`` whose labels include ``labels``."""
+    text = httpx.get(url + "/metrics", timeout=30).text
+    return sum(float(s.value) for family in text_string_to_metric_families(text)
+               for s in family.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def test_upstream_failures_on_crisis_turns_are_counted(start_proxy: StartProxy) -> None:
+    """Upstream down: 2 ordinary + 2 crisis turns count 4 upstream errors (crisis turns were
+    left out, so the CareguardUpstreamErrors alert under-counted exactly on them), and the
+    crisis turns count as ``responded``, not ``ok``."""
+    proxy = start_proxy(f"http://127.0.0.1:{free_port()}")
+    for text in ("Could you help me plan a picnic?", CRISIS, "What is a good pasta recipe?",
+                 CRISIS):
+        post(proxy.url, "openai", request_body("openai", [{"role": "user", "content": text}],
+                                               stream=False))
+    route = "/v1/chat/completions"
+    wait_for(lambda: _metric(proxy.url, "careguard_requests_total", route=route) >= 4)
+    assert _metric(proxy.url, "careguard_upstream_errors_total", kind="unavailable") == 4
+    assert _metric(proxy.url, "careguard_requests_total", route=route,
+                   outcome="responded") == 2
+    assert _metric(proxy.url, "careguard_requests_total", route=route, outcome="ok") == 0
 
 
 class _BrokenRedactor:

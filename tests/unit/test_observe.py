@@ -184,3 +184,20 @@ def test_reply_findings_reach_the_metric_and_the_audit_line() -> None:
     assert h.value("careguard_reply_findings_total", finding="concealment") == 1.0
     assert [a for a in event["actions"] if a.startswith("reply_finding:")] == [
         "reply_finding:method-details", "reply_finding:concealment"]
+
+
+def test_a_crisis_turn_answered_after_an_upstream_failure_is_audited_as_such() -> None:
+    """The direct answer given because the upstream failed is in the audit actions, with
+    the failure's kind; the upstream error counts and the outcome is ``responded``."""
+
+    async def turn() -> tuple[int, bytes]:
+        observe.note_turn(crisis_turn(), country="US", conversation_key=CONVERSATION)
+        observe.note_upstream_failure("unavailable")
+        return 200, b"{}"
+
+    h = Harness(turn)
+    h.post("/v1/chat/completions")
+    event = json.loads(h.audit.getvalue())
+    assert {"direct_response", "upstream_failed:unavailable"} <= set(event["actions"])
+    assert event["outcome"] == "responded"
+    assert h.value("careguard_upstream_errors_total", kind="unavailable") == 1.0

@@ -21,6 +21,7 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
+from careguard import observe
 from careguard.adapters import Api, Exchange, parse_request
 from careguard.errors import (
     CareguardError,
@@ -105,6 +106,7 @@ async def handle_turn(
                 raise
             # a crisis turn still reaches the user: the safe message with resources
             log.warning("upstream failed on a crisis turn", extra={"kind": exc.kind})
+            observe.note_upstream_failure(exc.kind)
             headers["x-careguard-upstream"] = "failed"
             return direct_response(api, pipeline, turn, model, rid, headers)
         check = state.upstream.base_url != ECHO_BASE_URL  # echo shows the prompt back
