@@ -199,37 +199,34 @@ def _fit_temperature(logits: Array, y: np.ndarray[Any, Any]) -> float:
 
 
 def _tune_offsets(model: DistressModel, dev: _Split, proba: Array) -> tuple[float, dict[str, Any]]:
-    grid = np.round(np.arange(-2.0, 2.01, 0.25), 2)
+    """Coordinate search over the no-evidence penalty, the short-message length and each
+    class offset: each keeps the value with the best objective, for up to three rounds."""
+    grid = [float(v) for v in np.round(np.arange(-2.0, 2.01, 0.25), 2)]
     best, info = _objective(dev.gold, _predict(dev, proba, model))
-    for _ in range(3):
+
+    def search(name: str, values: Sequence[Any], index: int | None = None) -> bool:
+        nonlocal best, info
         improved = False
-        for pen in PENALTIES:
-            old_pen = model.no_evidence_penalty
-            model.no_evidence_penalty = pen
+        for v in values:
+            old = getattr(model, name)
+            if index is None:
+                setattr(model, name, v)
+            else:
+                trial = old.copy()
+                trial[index] = v
+                setattr(model, name, trial)
             score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
             if score > best + 1e-9:
                 best, info, improved = score, trial_info, True
             else:
-                model.no_evidence_penalty = old_pen
-        for words in SHORT_MESSAGE_WORDS:
-            old_words = model.short_message_words
-            model.short_message_words = words
-            score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
-            if score > best + 1e-9:
-                best, info, improved = score, trial_info, True
-            else:
-                model.short_message_words = old_words
+                setattr(model, name, old)
+        return improved
+
+    for _ in range(3):
+        improved = search("no_evidence_penalty", PENALTIES)
+        improved = search("short_message_words", SHORT_MESSAGE_WORDS) or improved
         for c in range(1, len(CLASSES)):
-            for v in grid:
-                trial = model.offsets.copy()
-                trial[c] = v
-                old = model.offsets
-                model.offsets = trial
-                score, trial_info = _objective(dev.gold, _predict(dev, proba, model))
-                if score > best + 1e-9:
-                    best, info, improved = score, trial_info, True
-                else:
-                    model.offsets = old
+            improved = search("offsets", grid, c) or improved
         if not improved:
             break
     return _recall_floor(model, dev, proba, best, info)
