@@ -234,14 +234,15 @@ class SentenceChecker:
         for f in ids:
             observe.note_reply_finding(f)
         observe.note_reply_action("safe_messaging", self._c.action.value)
-        if harmful(ids):
+        harm = harmful(ids)
+        if harm:
             self.harmful_sentences += 1
         if self._c.action is ReplyAction.REPLACE:
             self.stopped = True
             return self._c.safe_reply
         if self._c.action is ReplyAction.REWRITE:
             safe = safe_rewrite(sentence, ids, self._c.level)
-            if harmful(ids) and self._c.resource_line and not self._resource_given:
+            if harm and self._c.resource_line and not self._resource_given:
                 self._resource_given = True
                 safe += " " + _reach_out(self._c.resource_line)
             return safe + sep

@@ -20,7 +20,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIM", "MAX_WINDOWS", "WINDOW_TOKENS", "Embedder", "TextEmbedder", "tokenizer_path"]
+__all__ = [
+    "DIM", "MAX_WINDOWS", "WINDOW_TOKENS", "Embedder", "TextEmbedder", "cpu_session",
+    "load_tokenizer", "tokenizer_path",
+]
 
 DIM = 384
 WINDOW_TOKENS = 254
@@ -42,6 +45,31 @@ def tokenizer_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "distress" / "tokenizer.json"
 
 
+def load_tokenizer(path: Path | None = None) -> tuple[Any, int, int]:
+    """MiniLM's tokenizer (``path``, else the shipped ``tokenizer.json``) without padding or
+    truncation, and its ``[CLS]`` and ``[SEP]`` ids."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path or tokenizer_path()))
+    tok.no_padding()
+    tok.no_truncation()
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    if cls is None or sep is None:
+        raise ValueError("tokenizer.json lacks [CLS]/[SEP]")
+    return tok, cls, sep
+
+
+def cpu_session(model_path: Path, threads: int) -> Any:
+    """An onnxruntime CPU session with ``threads`` intra-op threads and one inter-op thread."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model_path), sess_options=opts,
+                                providers=["CPUExecutionProvider"])
+
+
 class Embedder:
     """Turns texts into L2-normalised 384-dimensional vectors. Thread-safe."""
 
@@ -52,9 +80,6 @@ class Embedder:
         *,
         threads: int = 1,
     ) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         if model_path is None:
             from careguard.distress.quantize import RECIPE, ensure_quantized
 
@@ -62,21 +87,8 @@ class Embedder:
             self.model_id = RECIPE
         else:
             self.model_id = f"file:{Path(model_path).name}"
-        tok = Tokenizer.from_file(str(tokenizer_file or tokenizer_path()))
-        tok.no_padding()
-        tok.no_truncation()
-        self._tokenizer = tok
-        cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-        if cls is None or sep is None:
-            raise ValueError("tokenizer.json lacks [CLS]/[SEP]")
-        self._cls: int = cls
-        self._sep: int = sep
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self._session: Any = ort.InferenceSession(
-            str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        self._tokenizer, self._cls, self._sep = load_tokenizer(tokenizer_file)
+        self._session: Any = cpu_session(Path(model_path), threads)
         self._lock = threading.Lock()
 
     def _windows(self, text: str) -> list[list[int]]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from careguard.distress.embedder import tokenizer_path
+from careguard.distress.embedder import cpu_session, load_tokenizer
 
 __all__ = [
     "CATEGORIES", "FINDING_IDS", "MAX_TOKENS", "ReplyJudge", "Verdict", "model_dir", "shipped",
@@ -65,9 +65,6 @@ class ReplyJudge:
     """The learned sentence classifier. Thread-safe (the session is serialised)."""
 
     def __init__(self, directory: Path | None = None, *, threads: int = 1) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         directory = directory or model_dir()
         meta_path = directory / META_FILE
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -76,19 +73,9 @@ class ReplyJudge:
                              "with 'python -m careguard_training.replies export'")
         self.meta: dict[str, Any] = meta
         self.threshold = float(meta["threshold"])
-        tok = Tokenizer.from_file(str(tokenizer_path()))  # MiniLM's, as the distress model
-        tok.no_padding()
-        tok.no_truncation()
-        self._tokenizer = tok
-        cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-        if cls is None or sep is None:
-            raise ValueError("tokenizer.json lacks [CLS]/[SEP]")
-        self._cls, self._sep = cls, sep
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self._session: Any = ort.InferenceSession(
-            str(directory / MODEL_FILE), sess_options=opts, providers=["CPUExecutionProvider"])
+        # MiniLM's tokenizer, as the distress model's
+        self._tokenizer, self._cls, self._sep = load_tokenizer()
+        self._session: Any = cpu_session(directory / MODEL_FILE, threads)
         self._lock = threading.Lock()
 
     def _pieces(self, sentence: str) -> list[list[int]]:
