@@ -14,8 +14,11 @@ imports no web framework. For each request on a guarded route:
    guarantee resources from ``high``, ``x-careguard-*`` headers.
 
 At ``imminent`` under ``imminent_action: respond`` careguard answers itself and the app is not
-called. Other routes, non-JSON request bodies, websockets and lifespan pass through untouched
-(a body that parses as JSON is guarded whatever its content type says).
+called. When the app fails a crisis turn (from ``high``: a 5xx, or an exception before its
+reply starts) careguard answers with its safe message and resources; an exception is then
+re-raised, so the server logs it as it would any other. Other routes, non-JSON request
+bodies, websockets and lifespan pass through untouched (a body that parses as JSON is
+guarded whatever its content type says).
 """
 
 from __future__ import annotations
@@ -184,7 +187,17 @@ class CareGuardMiddleware:
             relay=self._relays.get(route.api) if route.api is not None else None,
             fallback=lambda: self._direct(route, turn, rid, headers, fallback=True),
         )
-        await self.app(inner, _replay(new_body, receive), responder)
+        try:
+            await self.app(inner, _replay(new_body, receive), responder)
+        except Exception as exc:
+            if not turn.guarantee or responder.started:
+                raise
+            # a crisis turn still reaches the user: the safe message with resources, then
+            # the app's exception goes on to the server, which logs it
+            log.warning("app raised on a crisis turn; careguard answers itself",
+                        extra={"error": exc.__class__.__name__})  # fmt: skip
+            await responder.answer_instead("error")
+            raise
         await responder.finish()
 
     def _state(self, turn: Turn, rid: str, country: str) -> CareGuardState:
