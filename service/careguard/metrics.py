@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from careguard.levels import LEVELS
+from careguard.levels import LEVELS, UNKNOWN
 
 __all__ = [
     "ACTIONS",
@@ -91,7 +91,7 @@ UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
 )
 FAILURE_MODES = frozenset({"closed", "open"})
-_LEVELS = frozenset(level.value for level in LEVELS)
+_LEVELS = frozenset(level.value for level in LEVELS) | {UNKNOWN}
 
 # Seconds. Stage latencies are milliseconds to a few seconds; upstream and total reach minutes.
 _BUCKETS = (
@@ -159,7 +159,9 @@ class Metrics:
             ["stage"], buckets=_BUCKETS, registry=r,
         )  # fmt: skip
         self.assessments = Counter(
-            "careguard_assessments", "Conversation assessments, by level and subject.",
+            "careguard_assessments",
+            "Conversation assessments, by level ('unknown': distress could not be assessed) and"
+            " subject.",
             ["level", "subject"], registry=r,
         )  # fmt: skip
         self.referrals = Counter(

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 
 from careguard.audit import Auditor, NullSink, open_sink
 from careguard.errors import InputError, StageError, UpstreamError
+from careguard.levels import UNKNOWN
 from careguard.logs import new_request_id, request_id_var
 from careguard.metrics import ROUTES, Metrics, mark_worker_dead
 from careguard.policy import LoadedPolicy
@@ -219,6 +220,9 @@ class ObserveMiddleware:
             m.failsafe_activation(obs.error.stage, "closed")
         if obs.assessment is not None:
             m.assessment(obs.assessment.level.value, obs.assessment.subject)
+        elif turn is not None and not turn.assessed:  # failed closed: no level is guessed
+            m.assessment(UNKNOWN, "unclear")
+            m.failsafe_activation("distress", "closed")
         m.pii(obs.entities)
         for check, action in obs.reply_actions:
             m.reply_action(check, action)
@@ -238,7 +242,7 @@ class ObserveMiddleware:
         log.log(level, "request done", extra={
             "route": obs.route, "status": status, "outcome": outcome,
             "duration_ms": round(elapsed * 1000, 2),
-            "distress_level": turn.level.value if turn is not None else None,
+            "distress_level": turn.level_name if turn is not None else None,
             "redactions": turn.redactions if turn is not None else None,
         })  # fmt: skip
 
@@ -261,13 +265,15 @@ class ObserveMiddleware:
         if plan.escalate:
             actions.append("escalation:due")
         actions += [f"failsafe_open:{s}" for s in turn.degraded]
+        if not turn.assessed:
+            actions.append("failsafe_closed:distress")
         actions += [f"reply:{check}:{action}" for check, action in obs.reply_actions]
         actions += [f"reply_finding:{f}" for f in dict.fromkeys(obs.reply_findings)]
         a = turn.assessment
         timings = {k: v * 1000 for k, v in obs.timings.items()} | {"total": elapsed * 1000}
         self.auditor.record(
             conversation_id=obs.conversation_key or obs.request_id, request_id=obs.request_id,
-            route=obs.route, outcome=outcome, level=a.level.value, subject=a.subject,
+            route=obs.route, outcome=outcome, level=turn.level_name, subject=a.subject,
             score=min(1.0, max(0.0, float(a.score))), trend=a.trend,
             country=obs.country or plan.country, actions=tuple(actions),
             resources=tuple(r.id for r in shown), redactions=int(turn.redactions),

@@ -169,7 +169,7 @@ class CareGuardMiddleware:
         except CareguardError as exc:
             await _error(send, route, exc, headers)
             return
-        headers += [(b"x-careguard-level", turn.level.value.encode()),
+        headers += [(b"x-careguard-level", turn.level_name.encode()),
                     (b"x-careguard-redactions", str(turn.redactions).encode()),
                     (b"x-careguard-reply-checked",
                      pipeline.reply_checked(turn).encode())]  # fmt: skip

@@ -84,15 +84,19 @@ _ERRORS = {
     "413": "Body, message count or message length over the policy's limits",
     "422": "Valid JSON of the wrong shape (the message names the field)",
     "502": "The configured upstream failed, or answered with something unusable or too large",
-    "503": "Models still loading, a safety stage could not run (fail closed), or overloaded",
+    "503": "Models still loading, redaction or toxicity could not run (fail closed), or "
+           "overloaded",
     "504": "The upstream did not answer in time",
 }
 _RESPONSE_HEADERS = {
     "x-careguard-request-id": {"description": "Request id (also in logs and the audit trail)",
                                "schema": {"type": "string"}},
-    "x-careguard-level": {"description": "Distress level of the conversation",
+    "x-careguard-level": {"description": "Distress level of the conversation; 'unknown' when "
+                                         "it could not be assessed (careguard then answers "
+                                         "itself with crisis resources)",
                           "schema": {"type": "string", "enum": ["none", "low", "moderate",
-                                                                "high", "imminent"]}},
+                                                                "high", "imminent",
+                                                                "unknown"]}},
     "x-careguard-redactions": {"description": "Personal-data values replaced",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
     "x-careguard-reply-checked": {
