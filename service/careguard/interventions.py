@@ -135,6 +135,10 @@ class Plan:
     respond_template: str
     corrections: tuple[tuple[str, str], ...] = ()
     """Outdated numbers (digits) and their current replacements, for the reply checks."""
+    resources_country: str = INTERNATIONAL
+    """The directory country of ``resources``: ``country`` when the directory has lines of
+    its own for it, else ``ZZ`` (the international lines). What the audit, the referral
+    metrics and ``x-careguard-resources-country`` report."""
 
     @property
     def crisis(self) -> bool:
@@ -178,6 +182,7 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
         note_template=g["note-other" if other else "note"],
         respond_template=g["respond-other" if other else "respond"],
         corrections=directory.corrections(),
+        resources_country=cc if cc in directory.countries else INTERNATIONAL,
     )
 
 

@@ -235,7 +235,7 @@ class ObserveMiddleware:
             plan = turn.plan
             if status < 400 and (turn.guarantee or turn.direct) and plan.resources:
                 shown = tuple(plan.resources)
-                m.referral(plan.country, [c for r in shown for c in _channels(r)])
+                m.referral(plan.resources_country, [c for r in shown for c in _channels(r)])
             if self.auditor is not None and obs.route in TURN_ROUTES:
                 self._audit(obs, outcome, elapsed, shown)
         level = logging.DEBUG if obs.route in _QUIET_ROUTES else logging.INFO  # probes, scrapes
@@ -275,7 +275,7 @@ class ObserveMiddleware:
             conversation_id=obs.conversation_key or obs.request_id, request_id=obs.request_id,
             route=obs.route, outcome=outcome, level=turn.level_name, subject=a.subject,
             score=min(1.0, max(0.0, float(a.score))), trend=a.trend,
-            country=obs.country or plan.country, actions=tuple(actions),
+            country=plan.resources_country, actions=tuple(actions),
             resources=tuple(r.id for r in shown), redactions=int(turn.redactions),
             timings_ms=timings,
         )  # fmt: skip

@@ -177,6 +177,18 @@ def test_app_raising_on_a_crisis_turn_is_counted_as_an_upstream_error(
     wait_for(lambda: count() == before + 1, timeout=10)
 
 
+def test_response_names_the_country_whose_resources_were_used(
+    server: tuple[str, Metrics],
+) -> None:
+    """A country given by name resolves; the header names the directory country used."""
+    url, _ = server
+    req = {"model": "m", "messages": [{"role": "user", "content": CRISIS}]}
+    r = httpx.post(f"{url}/v1/chat/completions", json=req, timeout=30,
+                   headers={"x-careguard-country": "United Kingdom"})  # fmt: skip
+    assert r.headers["x-careguard-resources-country"] == "GB"
+    assert "116 123" in r.json()["choices"][0]["message"]["content"]
+
+
 def test_app_failure_on_an_ordinary_turn_passes_through(server: tuple[str, Metrics]) -> None:
     """Below the crisis level the app's own error reaches the client unchanged."""
     url, _ = server

@@ -111,7 +111,7 @@ def test_first_line_for_country(
     assert (first.service, first.phones[0].display) == (first_service, first_number)
 
 
-@pytest.mark.parametrize("code", ["PL", "ZZ", None, "xx", "GBR", "", "12"])
+@pytest.mark.parametrize("code", ["PL", "ZZ", None, "xx", "POL", "", "12"])
 def test_uncovered_or_invalid_country_gets_international_directories(
     directory: ResourceDirectory, code: str | None
 ) -> None:
@@ -128,8 +128,8 @@ def test_country_without_showable_general_line_falls_back(directory: ResourceDir
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("gb", "GB"), (" us ", "US"), ("UK", "GB"), ("XX", None), ("ZZ", None), ("G1", None),
-     (None, None)],
+    [("gb", "GB"), (" us ", "US"), ("UK", "GB"), ("GBR", "GB"), ("XX", None), ("ZZ", None),
+     ("G1", None), (None, None)],
 )
 def test_normalize_country(code: str | None, expected: str | None) -> None:
     """Country codes are validated as assigned ISO 3166-1 alpha-2 codes."""

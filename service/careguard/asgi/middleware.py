@@ -171,6 +171,7 @@ class CareGuardMiddleware:
             return
         headers += [(b"x-careguard-level", turn.level_name.encode()),
                     (b"x-careguard-redactions", str(turn.redactions).encode()),
+                    (b"x-careguard-resources-country", turn.plan.resources_country.encode()),
                     (b"x-careguard-reply-checked",
                      pipeline.reply_checked(turn).encode())]  # fmt: skip
         if turn.degraded:

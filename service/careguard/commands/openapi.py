@@ -97,6 +97,11 @@ _RESPONSE_HEADERS = {
                           "schema": {"type": "string", "enum": ["none", "low", "moderate",
                                                                 "high", "imminent",
                                                                 "unknown"]}},
+    "x-careguard-resources-country": {
+        "description": "Chat routes: the country whose crisis resources were used (ISO 3166-1 "
+                       "alpha-2, resolved from x-careguard-country or the policy default; ZZ "
+                       "for the international lines)",
+        "schema": {"type": "string", "pattern": "^[A-Z]{2}$"}},
     "x-careguard-redactions": {"description": "Personal-data values replaced",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
     "x-careguard-reply-checked": {
@@ -108,8 +113,10 @@ _RESPONSE_HEADERS = {
 }  # fmt: skip
 _COUNTRY = {
     "name": "x-careguard-country", "in": "header", "required": False,
-    "description": "The user's country (ISO 3166-1 alpha-2) for crisis resources; "
-                   "else the policy's default_country",
+    "description": "The user's country for crisis resources: ISO 3166-1 alpha-2 (UK for "
+                   "GB), or the alpha-3 code or a common English name of a country in the "
+                   "resource directory; else (or when unknown, logged) the policy's "
+                   "default_country",
     "schema": {"type": "string"},
 }  # fmt: skip
 _CONVERSATION = {
