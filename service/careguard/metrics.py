@@ -105,6 +105,7 @@ METRIC_NAMES = frozenset(
         "careguard_requests_in_flight",
         "careguard_stage_duration_seconds",
         "careguard_assessments_total",
+        "careguard_assess_api_total",
         "careguard_crisis_referrals_total",
         "careguard_crisis_resources_shown_total",
         "careguard_escalations_total",
@@ -160,9 +161,15 @@ class Metrics:
         )  # fmt: skip
         self.assessments = Counter(
             "careguard_assessments",
-            "Conversation assessments, by level ('unknown': distress could not be assessed) and"
-            " subject.",
+            "Chat-turn assessments, by level ('unknown': distress could not be assessed) and"
+            " subject (POST /v1/assess is counted in careguard_assess_api_total).",
             ["level", "subject"], registry=r,
+        )  # fmt: skip
+        self.assess_api = Counter(
+            "careguard_assess_api",
+            "Assessments requested through POST /v1/assess (no user was answered), by level;"
+            " kept out of careguard_assessments_total, which counts chat turns only.",
+            ["level"], registry=r,
         )  # fmt: skip
         self.referrals = Counter(
             "careguard_crisis_referrals",
@@ -234,6 +241,10 @@ class Metrics:
 
     def assessment(self, level: str, subject: str) -> None:
         self.assessments.labels(_bounded(level, _LEVELS), _bounded(subject, SUBJECTS)).inc()
+
+    def assess_api_call(self, level: str) -> None:
+        """Count one ``POST /v1/assess`` assessment (not a chat turn)."""
+        self.assess_api.labels(_bounded(level, _LEVELS)).inc()
 
     def country(self, code: str | None) -> str:
         """The bounded country label for ``code``."""

@@ -61,6 +61,7 @@ _current: contextvars.ContextVar[Observation | None] = contextvars.ContextVar(
     "careguard_observation", default=None
 )
 TURN_ROUTES = frozenset({"/v1/chat/completions", "/v1/messages"})
+ASSESS_ROUTE = "/v1/assess"
 _QUIET_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
@@ -218,7 +219,9 @@ class ObserveMiddleware:
             m.upstream_error(obs.upstream_failure)
         if isinstance(obs.error, StageError):
             m.failsafe_activation(obs.error.stage, "closed")
-        if obs.assessment is not None:
+        if obs.assessment is not None and obs.route == ASSESS_ROUTE:  # no user was answered
+            m.assess_api_call(obs.assessment.level.value)
+        elif obs.assessment is not None:
             m.assessment(obs.assessment.level.value, obs.assessment.subject)
         elif turn is not None and not turn.assessed:  # failed closed: no level is guessed
             m.assessment(UNKNOWN, "unclear")

@@ -121,6 +121,33 @@ def test_noted_stage_times_are_observed() -> None:
     assert h.value("careguard_stage_duration_seconds_sum", stage="pii") == pytest.approx(0.02)
 
 
+async def imminent_assessment() -> tuple[int, bytes]:
+    observe.note_assessment(Assessment(level=Level.IMMINENT, score=0.99, trend="escalating",
+                                       subject="self"))
+    return 200, b"{}"
+
+
+def test_assess_api_calls_are_not_counted_as_turn_assessments() -> None:
+    """``POST /v1/assess`` does not feed careguard_assessments_total (the imminent alert)."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/assess")
+    assert h.value("careguard_assessments_total", level="imminent", subject="self") is None
+
+
+def test_assess_api_calls_have_their_own_counter() -> None:
+    """``POST /v1/assess`` is counted in careguard_assess_api_total by level."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/assess")
+    assert h.value("careguard_assess_api_total", level="imminent") == 1.0
+
+
+def test_chat_turn_assessments_are_counted() -> None:
+    """A chat turn's assessment is counted in careguard_assessments_total."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/chat/completions")
+    assert h.value("careguard_assessments_total", level="imminent", subject="self") == 1.0
+
+
 def test_crisis_turn_counts_a_referral_and_is_audited() -> None:
     """A successful crisis turn counts a referral for its country and writes an audit event
     with the resource ids shown and a hashed conversation key."""
