@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import SEED
+
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO.parent / "shared" / "examples" / "seed-conversation.json"
 
 
 def _run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
