@@ -23,6 +23,14 @@ def _run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     )
 
 
+@pytest.mark.parametrize("stdin", [b"", b"\n  \n"], ids=["empty", "blank-lines"])
+def test_redact_empty_input_says_so(stdin: bytes) -> None:
+    """An empty input is a one-line error saying so (as ``assess`` and ``eval`` do)."""
+    r = _run("redact", "-", stdin=stdin)
+    assert r.returncode == 2 and b"input is empty" in r.stderr
+    assert r.stderr.count(b"\n") == 1
+
+
 @pytest.mark.parametrize(
     ("stdin", "needle"),
     [

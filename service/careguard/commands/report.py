@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD, UTC)")
     p.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
     p.add_argument("--policy", metavar="PATH", help="policy in force (default: shipped default)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default) or json for tools")
     p.set_defaults(handler=_report)
 
 
