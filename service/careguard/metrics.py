@@ -1,7 +1,8 @@
 """Prometheus instruments, bound to an injected registry, with bounded labels only.
 
-Every label value goes through a closed set (``ROUTES``, ``OUTCOMES``, ``STAGES``, ...); a
-value outside its set is recorded as ``other``. Countries are bounded by the crisis-resource
+Every label value goes through a closed set (``ROUTES`` plus the paths of an ASGI
+middleware's configured routes, ``OUTCOMES``, ``STAGES``, ...); a value outside its set is
+recorded as ``other``. Countries are bounded by the crisis-resource
 directory's known set and entity types by the policy's entity list, both passed in. No label
 ever carries a path, an id or conversation text.
 
@@ -142,6 +143,7 @@ class Metrics:
         entity_types: Iterable[str] = (),
     ) -> None:
         self.registry = registry
+        self.routes = ROUTES
         self.countries = frozenset(c.upper() for c in countries)
         self.entity_types = frozenset(entity_types)
         r = registry
@@ -223,9 +225,14 @@ class Metrics:
 
     # -- recording -----------------------------------------------------------------------
 
+    def allow_routes(self, paths: Iterable[str]) -> None:
+        """Also label requests by these paths (the routes an ASGI middleware was configured
+        with at start-up; never paths taken from requests)."""
+        self.routes = self.routes | frozenset(paths)
+
     def request(self, route: str, outcome: str) -> None:
         """Count one finished request."""
-        self.requests.labels(_bounded(route, ROUTES), _bounded(outcome, OUTCOMES)).inc()
+        self.requests.labels(_bounded(route, self.routes), _bounded(outcome, OUTCOMES)).inc()
 
     def stage(self, stage: str, seconds: float) -> None:
         """Observe one stage's duration in seconds."""

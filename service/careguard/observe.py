@@ -174,17 +174,24 @@ def _channels(resource: Any) -> list[str]:
 class ObserveMiddleware:
     """Pure ASGI middleware: binds the observation, records it when the response is done."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, auditor: Auditor | None) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, auditor: Auditor | None,
+                 routes: Iterable[str] = ()) -> None:  # fmt: skip
+        """``routes``: paths of chat routes configured besides the standard ones (an app's
+        own ``/chat`` behind :class:`careguard.CareGuardMiddleware`): labelled by their path
+        in metrics and audited as chat turns."""
         self.app = app
         self.metrics = metrics
         self.auditor = auditor
+        self.turn_routes = TURN_ROUTES | frozenset(routes)
+        self.routes = ROUTES | self.turn_routes
+        metrics.allow_routes(self.turn_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        obs = Observation(new_request_id(), path if path in ROUTES else "other",
+        obs = Observation(new_request_id(), path if path in self.routes else "other",
                           time.perf_counter())  # fmt: skip
         status = 500
 
@@ -239,7 +246,7 @@ class ObserveMiddleware:
             if status < 400 and (turn.guarantee or turn.direct) and plan.resources:
                 shown = tuple(plan.resources)
                 m.referral(plan.resources_country, [c for r in shown for c in _channels(r)])
-            if self.auditor is not None and obs.route in TURN_ROUTES:
+            if self.auditor is not None and obs.route in self.turn_routes:
                 self._audit(obs, outcome, elapsed, shown)
         level = logging.DEBUG if obs.route in _QUIET_ROUTES else logging.INFO  # probes, scrapes
         log.log(level, "request done", extra={

@@ -189,6 +189,23 @@ def test_response_names_the_country_whose_resources_were_used(
     assert "116 123" in r.json()["choices"][0]["message"]["content"]
 
 
+def test_configured_routes_are_labelled_by_their_path_in_metrics(
+    server: tuple[str, Metrics],
+) -> None:
+    """Turns on a configured route (``/fail``) are counted under it, not as ``other``."""
+    url, metrics = server
+
+    def count(route: str) -> float:
+        return sum(s.value for fam in metrics.registry.collect() for s in fam.samples
+                   if s.name == "careguard_requests_total" and s.labels["route"] == route)
+
+    before, other = count("/fail"), count("other")
+    httpx.post(f"{url}/fail", json={"messages": [{"role": "user", "content": "Hello!"}]},
+               timeout=30)  # fmt: skip
+    wait_for(lambda: count("/fail") == before + 1, timeout=10)
+    assert count("other") == other
+
+
 def test_app_failure_on_an_ordinary_turn_passes_through(server: tuple[str, Metrics]) -> None:
     """Below the crisis level the app's own error reaches the client unchanged."""
     url, _ = server

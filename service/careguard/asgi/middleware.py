@@ -115,7 +115,10 @@ class CareGuardMiddleware:
         if metrics is not None:
             from careguard.observe import ObserveMiddleware
 
-            self._guarded = ObserveMiddleware(self._guard, metrics=metrics, auditor=auditor)
+            self._guarded = ObserveMiddleware(
+                self._guard, metrics=metrics, auditor=auditor,
+                routes=[r.path for r in self.routes.values()],
+            )  # fmt: skip
         if warm_up:
             from careguard.conversation import Message as Msg
 
