@@ -106,6 +106,6 @@ def user_country(raw: str | None, default: str) -> str:
     if raw is not None and raw.strip():
         shaped = bool(_CODE_SHAPED.match(raw.strip()))
         log.warning("unknown country; resources for the policy default are used", extra={
-            "country": raw.strip().upper() if shaped else "not-a-code", "default": fallback,
+            "country": raw.strip().upper() if shaped else "not-a-code",
         })  # fmt: skip
     return fallback
