@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from careguard.errors import InputError
-from careguard.levels import LEVELS
+from careguard.levels import LEVELS, UNKNOWN
 
 __all__ = [
     "AUDIT_KEY_ENV",
@@ -57,10 +57,10 @@ SCHEMA_VERSION = 1
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _HASH = re.compile(r"^[0-9a-f]{32}$")
 _TOKEN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")  # action names, resource ids, stage names
-_ROUTE = re.compile(r"^/[a-z0-9/_.-]{0,63}$")
+_ROUTE = re.compile(r"^/[A-Za-z0-9/_.~-]{0,127}$")  # the standard routes and configured ones
 _POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$")
 _COUNTRY = re.compile(r"^(?:[A-Z]{2}|other)$")
-_LEVELS = frozenset(level.value for level in LEVELS)
+_LEVELS = frozenset(level.value for level in LEVELS) | {UNKNOWN}
 _SUBJECTS = frozenset({"self", "other", "unclear"})
 _TRENDS = frozenset({"escalating", "stable", "de-escalating"})
 

@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+import careguard
 from careguard.errors import CareguardError
 
 __all__ = ["main"]
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="careguard", description="Conversation-safety middleware for LLM chatbots."
     )
+    parser.add_argument("--version", action="version",
+                        version=f"careguard {careguard.__version__}",
+                        help="print careguard's version and exit")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

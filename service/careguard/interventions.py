@@ -9,16 +9,19 @@ the functions below render a plan:
 - :func:`resource_note`: a short, warm note with the user's local resources, appended to a
   reply that lacks them (:func:`reply_has_resources`);
 - :func:`direct_response`: a warm, safe message with resources, used without the LLM
-  (``imminent_action: respond``, or when the upstream fails on a crisis turn).
+  (``imminent_action: respond``, or when the upstream fails on a crisis turn; for a turn whose
+  distress could not be assessed, :func:`plan_unassessed` picks the ``unassessed`` template).
 
 Guideline texts and the note/response templates are files under ``policies/guidelines/``
-(``<id>.md``; templates ``note``, ``note-other``, ``respond``, ``respond-other`` with
-``$resources`` and ``$emergency_number``). Nothing here is chosen per level in code: levels
-map to guidelines, and the crisis threshold is ``interventions.resources_min_level``.
+(``<id>.md``; templates ``note``, ``note-other``, ``respond``, ``respond-other``,
+``unassessed`` with ``$resources`` and ``$emergency_number``). Nothing here is chosen per
+level in code: levels map to guidelines, and the crisis threshold is
+``interventions.resources_min_level``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import string
@@ -42,6 +45,7 @@ __all__ = [
     "describe_resource",
     "direct_response",
     "plan_for",
+    "plan_unassessed",
     "reply_has_resources",
     "resource_note",
     "strip_system_block",
@@ -51,7 +55,7 @@ __all__ = [
 BLOCK_START = "[careguard guidance: begin]"
 BLOCK_END = "[careguard guidance: end]"
 _BLOCK_RE = re.compile(re.escape(BLOCK_START) + r".*?" + re.escape(BLOCK_END) + r"\n?", re.S)
-TEMPLATES = ("note", "note-other", "respond", "respond-other")
+TEMPLATES = ("note", "note-other", "respond", "respond-other", "unassessed")
 _LOCAL_EMERGENCY = "your local emergency number"
 
 
@@ -131,6 +135,10 @@ class Plan:
     respond_template: str
     corrections: tuple[tuple[str, str], ...] = ()
     """Outdated numbers (digits) and their current replacements, for the reply checks."""
+    resources_country: str = INTERNATIONAL
+    """The directory country of ``resources``: ``country`` when the directory has lines of
+    its own for it, else ``ZZ`` (the international lines). What the audit, the referral
+    metrics and ``x-careguard-resources-country`` report."""
 
     @property
     def crisis(self) -> bool:
@@ -174,7 +182,19 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
         note_template=g["note-other" if other else "note"],
         respond_template=g["respond-other" if other else "respond"],
         corrections=directory.corrections(),
+        resources_country=cc if cc in directory.countries else INTERNATIONAL,
     )
+
+
+def plan_unassessed(policy: Policy | LoadedPolicy, directory: ResourceDirectory,
+                    country: str | None, *, guidelines: Guidelines | None = None) -> Plan:
+    """The plan for a turn whose distress could not be assessed: a direct answer (the
+    ``unassessed`` template) with the country's crisis resources; no level is guessed."""
+    g = guidelines or _shipped()
+    unknown = Assessment(level=Level.NONE, score=0.0, trend="stable", subject="unclear")
+    plan = plan_for(unknown, policy, directory, country, guidelines=g)
+    return dataclasses.replace(plan, respond_directly=True, escalate=False,
+                               respond_template=g["unassessed"])
 
 
 def describe_resource(r: Resource) -> str:
@@ -275,6 +295,11 @@ class Interventions:
                  directory: ResourceDirectory | None, country: str | None) -> Plan:
         return plan_for(assessment, policy, directory or self.directory, country,
                         guidelines=self.guidelines)
+
+    def plan_unassessed(self, policy: Policy | LoadedPolicy,
+                        directory: ResourceDirectory | None, country: str | None) -> Plan:
+        return plan_unassessed(policy, directory or self.directory, country,
+                               guidelines=self.guidelines)
 
     system_block = staticmethod(system_block)
     resource_note = staticmethod(resource_note)

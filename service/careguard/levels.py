@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Literal
 
-__all__ = ["LEVELS", "Level", "Subject", "Trend"]
+__all__ = ["LEVELS", "UNKNOWN", "Level", "Subject", "Trend"]
 
 
 class Level(enum.StrEnum):
@@ -52,6 +52,10 @@ class Level(enum.StrEnum):
 
 LEVELS: tuple[Level, ...] = tuple(Level)
 _RANK = {level: i for i, level in enumerate(LEVELS)}
+
+UNKNOWN = "unknown"
+"""Not a level: what headers, metrics and the audit say when distress could not be assessed
+(its stage failed under ``failure_mode: closed``), instead of guessing one."""
 
 Subject = Literal["self", "other", "unclear"]
 Trend = Literal["escalating", "stable", "de-escalating"]

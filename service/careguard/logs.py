@@ -51,7 +51,7 @@ SAFE_FIELDS = frozenset(
         "route", "method", "status", "outcome", "stage", "distress_level", "subject", "mode",
         "kind", "action", "check", "duration_ms", "count", "redactions", "entities", "workers",
         "port", "policy", "policy_version", "model", "attempt", "retries", "bytes", "country",
-        "error",
+        "error", "host", "upstream",
     }
 )  # fmt: skip
 """``extra`` keys that may appear in a log line (values are still checked)."""
@@ -63,6 +63,10 @@ _IDENT = re.compile(r"^[a-z/][a-z0-9_.:/-]{0,39}$")
 _BASE_KEYS = frozenset({"ts", "level", "logger", "request_id", "event", "args"})
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")  # ``extra={"error": type(exc).__name__}``
+# The operator's own settings (never from a request): listen address, upstream URL (logged
+# without credentials or query), policy file. Printable ASCII without spaces.
+_SETTINGS = frozenset({"host", "upstream", "policy"})
+_SETTING = re.compile(r"^[!-~]{1,200}$")
 
 
 def new_request_id() -> str:
@@ -96,6 +100,8 @@ def _safe_value(key: str, value: Any) -> Any:
     if key == "country" and _COUNTRY.match(text):
         return text
     if key == "error" and _CLASS_NAME.match(text):
+        return text
+    if key in _SETTINGS and _SETTING.match(text):
         return text
     return text if _IDENT.match(text) else "?"
 

@@ -1,7 +1,8 @@
 """Prometheus instruments, bound to an injected registry, with bounded labels only.
 
-Every label value goes through a closed set (``ROUTES``, ``OUTCOMES``, ``STAGES``, ...); a
-value outside its set is recorded as ``other``. Countries are bounded by the crisis-resource
+Every label value goes through a closed set (``ROUTES`` plus the paths of an ASGI
+middleware's configured routes, ``OUTCOMES``, ``STAGES``, ...); a value outside its set is
+recorded as ``other``. Countries are bounded by the crisis-resource
 directory's known set and entity types by the policy's entity list, both passed in. No label
 ever carries a path, an id or conversation text.
 
@@ -25,7 +26,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from careguard.levels import LEVELS
+from careguard.levels import LEVELS, UNKNOWN
 
 __all__ = [
     "ACTIONS",
@@ -91,7 +92,7 @@ UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
 )
 FAILURE_MODES = frozenset({"closed", "open"})
-_LEVELS = frozenset(level.value for level in LEVELS)
+_LEVELS = frozenset(level.value for level in LEVELS) | {UNKNOWN}
 
 # Seconds. Stage latencies are milliseconds to a few seconds; upstream and total reach minutes.
 _BUCKETS = (
@@ -105,6 +106,7 @@ METRIC_NAMES = frozenset(
         "careguard_requests_in_flight",
         "careguard_stage_duration_seconds",
         "careguard_assessments_total",
+        "careguard_assess_api_total",
         "careguard_crisis_referrals_total",
         "careguard_crisis_resources_shown_total",
         "careguard_escalations_total",
@@ -141,6 +143,7 @@ class Metrics:
         entity_types: Iterable[str] = (),
     ) -> None:
         self.registry = registry
+        self.routes = ROUTES
         self.countries = frozenset(c.upper() for c in countries)
         self.entity_types = frozenset(entity_types)
         r = registry
@@ -159,8 +162,16 @@ class Metrics:
             ["stage"], buckets=_BUCKETS, registry=r,
         )  # fmt: skip
         self.assessments = Counter(
-            "careguard_assessments", "Conversation assessments, by level and subject.",
+            "careguard_assessments",
+            "Chat-turn assessments, by level ('unknown': distress could not be assessed) and"
+            " subject (POST /v1/assess is counted in careguard_assess_api_total).",
             ["level", "subject"], registry=r,
+        )  # fmt: skip
+        self.assess_api = Counter(
+            "careguard_assess_api",
+            "Assessments requested through POST /v1/assess (no user was answered), by level;"
+            " kept out of careguard_assessments_total, which counts chat turns only.",
+            ["level"], registry=r,
         )  # fmt: skip
         self.referrals = Counter(
             "careguard_crisis_referrals",
@@ -214,9 +225,14 @@ class Metrics:
 
     # -- recording -----------------------------------------------------------------------
 
+    def allow_routes(self, paths: Iterable[str]) -> None:
+        """Also label requests by these paths (the routes an ASGI middleware was configured
+        with at start-up; never paths taken from requests)."""
+        self.routes = self.routes | frozenset(paths)
+
     def request(self, route: str, outcome: str) -> None:
         """Count one finished request."""
-        self.requests.labels(_bounded(route, ROUTES), _bounded(outcome, OUTCOMES)).inc()
+        self.requests.labels(_bounded(route, self.routes), _bounded(outcome, OUTCOMES)).inc()
 
     def stage(self, stage: str, seconds: float) -> None:
         """Observe one stage's duration in seconds."""
@@ -232,6 +248,10 @@ class Metrics:
 
     def assessment(self, level: str, subject: str) -> None:
         self.assessments.labels(_bounded(level, _LEVELS), _bounded(subject, SUBJECTS)).inc()
+
+    def assess_api_call(self, level: str) -> None:
+        """Count one ``POST /v1/assess`` assessment (not a chat turn)."""
+        self.assess_api.labels(_bounded(level, _LEVELS)).inc()
 
     def country(self, code: str | None) -> str:
         """The bounded country label for ``code``."""

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 
 from careguard.audit import Auditor, NullSink, open_sink
 from careguard.errors import InputError, StageError, UpstreamError
+from careguard.levels import UNKNOWN
 from careguard.logs import new_request_id, request_id_var
 from careguard.metrics import ROUTES, Metrics, mark_worker_dead
 from careguard.policy import LoadedPolicy
@@ -60,6 +61,7 @@ _current: contextvars.ContextVar[Observation | None] = contextvars.ContextVar(
     "careguard_observation", default=None
 )
 TURN_ROUTES = frozenset({"/v1/chat/completions", "/v1/messages"})
+ASSESS_ROUTE = "/v1/assess"
 _QUIET_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
@@ -172,17 +174,24 @@ def _channels(resource: Any) -> list[str]:
 class ObserveMiddleware:
     """Pure ASGI middleware: binds the observation, records it when the response is done."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, auditor: Auditor | None) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, auditor: Auditor | None,
+                 routes: Iterable[str] = ()) -> None:  # fmt: skip
+        """``routes``: paths of chat routes configured besides the standard ones (an app's
+        own ``/chat`` behind :class:`careguard.CareGuardMiddleware`): labelled by their path
+        in metrics and audited as chat turns."""
         self.app = app
         self.metrics = metrics
         self.auditor = auditor
+        self.turn_routes = TURN_ROUTES | frozenset(routes)
+        self.routes = ROUTES | self.turn_routes
+        metrics.allow_routes(self.turn_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        obs = Observation(new_request_id(), path if path in ROUTES else "other",
+        obs = Observation(new_request_id(), path if path in self.routes else "other",
                           time.perf_counter())  # fmt: skip
         status = 500
 
@@ -217,8 +226,13 @@ class ObserveMiddleware:
             m.upstream_error(obs.upstream_failure)
         if isinstance(obs.error, StageError):
             m.failsafe_activation(obs.error.stage, "closed")
-        if obs.assessment is not None:
+        if obs.assessment is not None and obs.route == ASSESS_ROUTE:  # no user was answered
+            m.assess_api_call(obs.assessment.level.value)
+        elif obs.assessment is not None:
             m.assessment(obs.assessment.level.value, obs.assessment.subject)
+        elif turn is not None and not turn.assessed:  # failed closed: no level is guessed
+            m.assessment(UNKNOWN, "unclear")
+            m.failsafe_activation("distress", "closed")
         m.pii(obs.entities)
         for check, action in obs.reply_actions:
             m.reply_action(check, action)
@@ -231,14 +245,14 @@ class ObserveMiddleware:
             plan = turn.plan
             if status < 400 and (turn.guarantee or turn.direct) and plan.resources:
                 shown = tuple(plan.resources)
-                m.referral(plan.country, [c for r in shown for c in _channels(r)])
-            if self.auditor is not None and obs.route in TURN_ROUTES:
+                m.referral(plan.resources_country, [c for r in shown for c in _channels(r)])
+            if self.auditor is not None and obs.route in self.turn_routes:
                 self._audit(obs, outcome, elapsed, shown)
         level = logging.DEBUG if obs.route in _QUIET_ROUTES else logging.INFO  # probes, scrapes
         log.log(level, "request done", extra={
             "route": obs.route, "status": status, "outcome": outcome,
             "duration_ms": round(elapsed * 1000, 2),
-            "distress_level": turn.level.value if turn is not None else None,
+            "distress_level": turn.level_name if turn is not None else None,
             "redactions": turn.redactions if turn is not None else None,
         })  # fmt: skip
 
@@ -261,15 +275,17 @@ class ObserveMiddleware:
         if plan.escalate:
             actions.append("escalation:due")
         actions += [f"failsafe_open:{s}" for s in turn.degraded]
+        if not turn.assessed:
+            actions.append("failsafe_closed:distress")
         actions += [f"reply:{check}:{action}" for check, action in obs.reply_actions]
         actions += [f"reply_finding:{f}" for f in dict.fromkeys(obs.reply_findings)]
         a = turn.assessment
         timings = {k: v * 1000 for k, v in obs.timings.items()} | {"total": elapsed * 1000}
         self.auditor.record(
             conversation_id=obs.conversation_key or obs.request_id, request_id=obs.request_id,
-            route=obs.route, outcome=outcome, level=a.level.value, subject=a.subject,
+            route=obs.route, outcome=outcome, level=turn.level_name, subject=a.subject,
             score=min(1.0, max(0.0, float(a.score))), trend=a.trend,
-            country=obs.country or plan.country, actions=tuple(actions),
+            country=plan.resources_country, actions=tuple(actions),
             resources=tuple(r.id for r in shown), redactions=int(turn.redactions),
             timings_ms=timings,
         )  # fmt: skip

@@ -34,7 +34,7 @@ from careguard.adapters import Exchange
 from careguard.assessment import Assessment
 from careguard.conversation import Message
 from careguard.errors import StageError, StageTimeout
-from careguard.levels import Level
+from careguard.levels import UNKNOWN, Level
 from careguard.pipeline_reply import ReplyFilter
 from careguard.pipeline_toxicity import (
     raise_for_self_hostility,
@@ -124,10 +124,18 @@ class Turn:
     direct: bool
     guarantee: bool
     degraded: list[str] = field(default_factory=list)
+    assessed: bool = True
+    """False when distress could not be assessed (failed closed): the turn is answered
+    directly and its level is reported as ``unknown``."""
 
     @property
     def level(self) -> Level:
         return self.assessment.level
+
+    @property
+    def level_name(self) -> str:
+        """The level for headers, metrics and the audit: ``unknown`` when not assessed."""
+        return self.assessment.level.value if self.assessed else UNKNOWN
 
 
 def conversation_key(ex: Exchange, explicit: str | None) -> str:
@@ -263,6 +271,8 @@ class Pipeline:
             tg.start_soon(assess)
             tg.start_soon(redact)
             tg.start_soon(toxicity)
+        if found.get("assessment", _NONE) is None:  # distress failed closed
+            return self._unassessed(ex, ctx, key, found.get("redaction", (None, 0)))
         crisis_without_pii = (
             len(errors) == 1 and "assessment" in found
             and found["assessment"].level >= policy.interventions.resources_min_level
@@ -296,13 +306,29 @@ class Pipeline:
         self._escalate(turn, ctx)
         return turn
 
-    async def _assess_turn(self, ex: Exchange, degraded: list[str]) -> Assessment:
+    def _unassessed(self, ex: Exchange, ctx: TurnContext, key: str,
+                    redaction: tuple[Any, int]) -> Turn:
+        """Distress could not be assessed and the policy fails closed: nothing is forwarded;
+        careguard answers itself, warmly, with the country's crisis resources (respond,
+        don't reject), and the level is reported as ``unknown``."""
+        plan = self.stages.interventions.plan_unassessed(self.policy, self.stages.directory,
+                                                         ctx.country)
+        session, redactions = redaction
+        turn = Turn(ex, _NONE, plan, session, redactions, direct=True, guarantee=False,
+                    assessed=False)
+        observe.note_turn(turn, country=ctx.country, conversation_key=key)
+        return turn
+
+    async def _assess_turn(self, ex: Exchange, degraded: list[str]) -> Assessment | None:
+        """The assessment; None when it failed under ``failure_mode: closed``."""
         policy = self.policy
         try:
             return await self.assess(ex.messages)
-        except StageError:
+        except StageError as exc:
             if policy.failure_mode_for(policy.distress.stage) is FailureMode.CLOSED:
-                raise
+                log.warning("distress could not be assessed; careguard answers directly",
+                            extra={"stage": "distress", "error": exc.__class__.__name__})
+                return None
             log.warning("stage failed open", extra={"stage": "distress"})
             degraded.append("distress")
             return _NONE

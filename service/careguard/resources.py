@@ -5,9 +5,10 @@ holds only entries that may be shown (never ``disputed`` ones, never disputed ch
 with its sources and verification date, plus per-country emergency numbers. Values that must
 never be shown (``withheld``, ``outdated_numbers``) are kept in the file for the tests.
 
-Country codes are ISO 3166-1 alpha-2. A code that is not assigned (or absent) resolves to the
-policy default; an assigned country the directory does not cover gets the international
-directories (country ``ZZ``).
+Country codes are ISO 3166-1 alpha-2 (:mod:`careguard.country` also maps alpha-3 codes and
+common names). A code that is not assigned (or absent) resolves to the policy default; an
+assigned country the directory does not cover gets the international directories (country
+``ZZ``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import msgspec
 import yaml
 
+from careguard.country import normalize_country
 from careguard.errors import PolicyError
 from careguard.policy import LoadedPolicy, policies_dir
 
@@ -41,31 +43,6 @@ INTERNATIONAL = "ZZ"
 """ISO 3166's user-assigned code, used for the international fallback directories."""
 
 _CC = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
-
-# ISO 3166-1 alpha-2: the 249 officially assigned codes.
-_ISO_3166 = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-    VN VU WF WS YE YT ZA ZM ZW
-    """.split()  # noqa: SIM905 -- a 249-code table reads better as text
-)
-_ALIASES = {"UK": "GB"}  # "UK" is exceptionally reserved for the United Kingdom
-
-
-def normalize_country(code: str | None) -> str | None:
-    """An assigned ISO 3166-1 alpha-2 code in upper case, or None when ``code`` is not one."""
-    if not isinstance(code, str):
-        return None
-    cc = code.strip().upper()
-    cc = _ALIASES.get(cc, cc)
-    return cc if cc in _ISO_3166 else None
 
 
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,10 @@ def guard(stages: Stages) -> Guard:
                  stages=stages)  # fmt: skip
 
 
+class AppBroke(RuntimeError):
+    """What the test app raises on ``/raise``."""
+
+
 def sse(obj: Any) -> bytes:
     return f"data: {json.dumps(obj)}\n\n".encode()
 
@@ -40,12 +45,14 @@ def sse(obj: Any) -> bytes:
 async def llm_app(scope: Any, receive: Any, send: Any) -> None:
     """A chatbot backend that answers in the standard shapes, echoing the last user text.
 
-    ``/fail`` answers 500; ``stream: true`` gets OpenAI SSE chunks.
+    ``/fail`` answers 500, ``/raise`` raises; ``stream: true`` gets OpenAI SSE chunks.
     """
     if scope["type"] == "lifespan":
         await lifespan(receive, send)
         return
     body = json.loads(await read_body(receive))
+    if scope["path"] == "/raise":
+        raise AppBroke("the chatbot backend broke")
     last = body["messages"][-1]["content"]
     reply = f"I hear you. You said: {last}"
     if scope["path"] == "/fail":
@@ -78,7 +85,7 @@ async def llm_app(scope: Any, receive: Any, send: Any) -> None:
 @pytest.fixture(scope="module")
 def server(guard: Guard) -> Iterator[tuple[str, Metrics]]:
     metrics = setup(guard.loaded, registry=CollectorRegistry()).metrics
-    routes = [Route.openai(), Route.anthropic(), Route.openai("/fail")]
+    routes = [Route.openai(), Route.anthropic(), Route.openai("/fail"), Route.openai("/raise")]
     app = CareGuardMiddleware(llm_app, guard=guard, routes=routes, metrics=metrics)
     with ServerThread(app) as srv:
         yield srv.url, metrics
@@ -119,6 +126,84 @@ def test_app_failure_on_a_crisis_turn_still_reaches_the_user(
                    timeout=30)  # fmt: skip
     assert r.status_code == 200 and r.headers["x-careguard-upstream"] == "failed"
     assert "988" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_app_raising_on_a_crisis_turn_still_reaches_the_user(
+    server: tuple[str, Metrics],
+) -> None:
+    """When the app raises at the crisis level, careguard sends its safe message (not a 500)."""
+    url, _ = server
+    r = httpx.post(f"{url}/raise", json={"messages": [{"role": "user", "content": CRISIS}]},
+                   timeout=30)  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.headers["x-careguard-upstream"] == "failed"
+    assert r.headers["x-careguard-level"] in ("high", "imminent")
+    assert "988" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_app_raising_on_a_crisis_turn_reaches_the_server_log(
+    server: tuple[str, Metrics],
+) -> None:
+    """The app's exception is re-raised to the server (uvicorn logs it), never swallowed."""
+    url, _ = server
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]  # a list as a log sink
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.addHandler(handler)
+    try:
+        httpx.post(f"{url}/raise", json={"messages": [{"role": "user", "content": CRISIS}]},
+                   timeout=30)  # fmt: skip
+        wait_for(lambda: any(r.exc_info for r in seen), timeout=10)
+    finally:
+        server_log.removeHandler(handler)
+    errors = [r.exc_info[1] for r in seen if r.exc_info]
+    assert any(isinstance(e, AppBroke) for e in errors)
+
+
+def test_app_raising_on_a_crisis_turn_is_counted_as_an_upstream_error(
+    server: tuple[str, Metrics],
+) -> None:
+    """The failure the user never saw is still counted (the CareguardUpstreamErrors alert)."""
+    url, metrics = server
+
+    def count() -> float:
+        return metrics.registry.get_sample_value(
+            "careguard_upstream_errors_total", {"kind": "error"}) or 0.0
+
+    before = count()
+    httpx.post(f"{url}/raise", json={"messages": [{"role": "user", "content": CRISIS}]},
+               timeout=30)  # fmt: skip
+    wait_for(lambda: count() == before + 1, timeout=10)
+
+
+def test_response_names_the_country_whose_resources_were_used(
+    server: tuple[str, Metrics],
+) -> None:
+    """A country given by name resolves; the header names the directory country used."""
+    url, _ = server
+    req = {"model": "m", "messages": [{"role": "user", "content": CRISIS}]}
+    r = httpx.post(f"{url}/v1/chat/completions", json=req, timeout=30,
+                   headers={"x-careguard-country": "United Kingdom"})  # fmt: skip
+    assert r.headers["x-careguard-resources-country"] == "GB"
+    assert "116 123" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_configured_routes_are_labelled_by_their_path_in_metrics(
+    server: tuple[str, Metrics],
+) -> None:
+    """Turns on a configured route (``/fail``) are counted under it, not as ``other``."""
+    url, metrics = server
+
+    def count(route: str) -> float:
+        return sum(s.value for fam in metrics.registry.collect() for s in fam.samples
+                   if s.name == "careguard_requests_total" and s.labels["route"] == route)
+
+    before, other = count("/fail"), count("other")
+    httpx.post(f"{url}/fail", json={"messages": [{"role": "user", "content": "Hello!"}]},
+               timeout=30)  # fmt: skip
+    wait_for(lambda: count("/fail") == before + 1, timeout=10)
+    assert count("other") == other
 
 
 def test_app_failure_on_an_ordinary_turn_passes_through(server: tuple[str, Metrics]) -> None:

@@ -202,6 +202,66 @@ def test_failing_pii_stage_fails_closed_by_default(
     assert CANARY not in resp.text
 
 
+class _OverloadedAssessor:
+    """Wraps the real assessor; after the warm-up each assessment takes longer than the
+    distress stage's deadline (a worker under overload)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self._warm = False
+
+    def assess(self, messages: Any) -> Any:
+        if self._warm:
+            time.sleep(0.5)
+        self._warm = True
+        return self._real.assess(messages)
+
+
+@pytest.fixture
+def overloaded(start_proxy: StartProxy, stages: Stages,
+               upstream_server: tuple[ScriptedUpstream, ServerThread]) -> ServerThread:
+    """careguard whose distress stage always misses its 100 ms deadline (failure_mode closed)."""
+    slow = dataclasses.replace(stages, assessor=_OverloadedAssessor(stages.assessor))
+    loaded = policy_with(distress={"stage": StageSettings(timeout_ms=100)})
+    return start_proxy(upstream_server[1].url, stages_override=slow, loaded=loaded)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_distress_that_cannot_run_gets_a_warm_answer_not_a_503(
+    overloaded: ServerThread, upstream: ScriptedUpstream, api: str
+) -> None:
+    """Distress over its deadline under failure_mode closed: a 200 with careguard's own warm
+    answer and the country's crisis lines; nothing reaches the upstream."""
+    resp = post(overloaded.url, api, request_body(api, [{"role": "user", "content": CANARY}],
+                                                  stream=False))
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["x-careguard-direct"] == "true"
+    assert "988" in reply_text(api, resp, stream=False)
+    assert upstream.received == []
+
+
+def test_distress_that_cannot_run_says_unknown_in_the_level_header(
+    overloaded: ServerThread,
+) -> None:
+    """The level header says ``unknown`` (not a guess such as ``none``)."""
+    resp = post(overloaded.url, "openai", request_body(
+        "openai", [{"role": "user", "content": "Could you help me plan a picnic?"}],
+        stream=False))
+    assert resp.headers["x-careguard-level"] == "unknown"
+
+
+def test_distress_that_cannot_run_is_counted_as_unknown(overloaded: ServerThread) -> None:
+    """Metrics count the assessment as level ``unknown`` and a closed fail-safe activation."""
+    post(overloaded.url, "openai", request_body(
+        "openai", [{"role": "user", "content": "Could you help me plan a picnic?"}],
+        stream=False))
+    wait_for(lambda: _metric(overloaded.url, "careguard_assessments_total",
+                             level="unknown") == 1, timeout=10)
+    assert _metric(overloaded.url, "careguard_failsafe_activations_total",
+                   stage="distress", mode="closed") == 1
+    assert _metric(overloaded.url, "careguard_assessments_total", level="none") == 0
+
+
 def test_failing_pii_stage_open_forwards_loudly(
     start_proxy: StartProxy, stages: Stages, upstream_server: tuple[ScriptedUpstream, ServerThread],
     upstream: ScriptedUpstream,

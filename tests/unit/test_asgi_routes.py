@@ -91,7 +91,9 @@ def test_custom_exchange_never_gets_the_system_block() -> None:
     ({"x-careguard-country": "de"}, {"cc": "FR"}, "DE"),
     ({}, {"cc": "fr"}, "FR"),
     ({}, {}, "US"),
-    ({"x-careguard-country": "Germany"}, {}, "US"),
+    ({"x-careguard-country": "Germany"}, {}, "DE"),
+    ({"x-careguard-country": "XX"}, {"cc": "FR"}, "US"),
+    ({}, {"cc": "United Kingdom"}, "GB"),
 ])  # fmt: skip
 def test_country_from_header_then_field_then_default(
     headers: dict[str, str], body: dict[str, Any], country: str

@@ -57,6 +57,12 @@ def test_event_round_trips_through_json() -> None:
     assert AuditEvent.from_dict(json.loads(event.to_json())) == event
 
 
+def test_level_unknown_is_recorded_as_such() -> None:
+    """A turn whose distress could not be assessed is audited as level ``unknown``."""
+    event = make_event(level="unknown", actions=("failsafe_closed:distress",))
+    assert json.loads(event.to_json())["level"] == "unknown"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

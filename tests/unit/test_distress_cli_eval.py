@@ -59,6 +59,14 @@ def test_eval_bad_record_is_a_one_line_error(tmp_path: Path) -> None:
     assert r.returncode == 2 and "line 1" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_eval_record_without_a_level_says_it_is_missing(tmp_path: Path) -> None:
+    """A record with no ``level`` field is reported as missing, not as a bad value."""
+    f = tmp_path / "gold.jsonl"
+    f.write_text(json.dumps({"messages": [{"role": "user", "content": "hello"}]}))
+    r = _run("eval", str(f))
+    assert r.returncode == 2 and "line 1: $.level is missing" in r.stderr
+
+
 def test_train_distress_missing_data_is_a_one_line_error(tmp_path: Path) -> None:
     """train-distress without its data files stops with one line, writing nothing."""
     out = tmp_path / "m.npz"

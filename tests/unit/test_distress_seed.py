@@ -4,7 +4,6 @@ least low on the first turn, de-escalating or stable at the end."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,10 @@ from careguard.conversation import messages_from_openai
 from careguard.distress import build_assessor
 from careguard.levels import Level
 from careguard.policy import load_policy
+from tests.fixtures import SEED
 
 pytestmark = pytest.mark.models
 
-SEED = Path(__file__).resolve().parents[2] / ".." / "shared" / "examples" / "seed-conversation.json"
 
 
 @pytest.fixture(scope="module")

@@ -123,6 +123,18 @@ def test_plan_resources_for_country(
     assert expected in (system_block(_plan(loaded, directory, "high", country)) or "")
 
 
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [("GB", "GB"), ("UK", "GB"), ("United Kingdom", "GB"), ("USA", "US"), ("XX", "US"),
+     (None, "US"), ("PL", "ZZ"), ("DK", "ZZ")],
+)
+def test_plan_names_the_country_whose_resources_it_shows(
+    loaded: LoadedPolicy, directory: ResourceDirectory, country: str | None, expected: str
+) -> None:
+    """resources_country is the directory's country of the lines shown (ZZ: international)."""
+    assert _plan(loaded, directory, "high", country).resources_country == expected
+
+
 def test_plan_shows_at_most_max_resources_lines(
     loaded: LoadedPolicy, directory: ResourceDirectory
 ) -> None:

@@ -112,6 +112,7 @@ def test_exposition_has_every_metric_family(metrics: Metrics) -> None:
     metrics.in_flight.inc()
     metrics.turn_timings({"total": 0.1})
     metrics.assessment("none", "self")
+    metrics.assess_api_call("none")
     metrics.referral("US", ["phone"])
     metrics.escalation("sent")
     metrics.pii(["EMAIL_ADDRESS"])

@@ -42,7 +42,7 @@ def crisis_turn() -> Turn:
 class Harness:
     """ObserveMiddleware around a tiny ASGI app whose body is ``handler``."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, routes: frozenset[str] = frozenset()) -> None:
         self.metrics = Metrics(CollectorRegistry(), countries={"US"})
         self.audit = io.StringIO()
         auditor = Auditor(StreamSink(self.audit), policy_name="default", policy_version=1)
@@ -54,7 +54,8 @@ class Harness:
             await send({"type": "http.response.start", "status": status, "headers": []})
             await send({"type": "http.response.body", "body": body})
 
-        self.app = observe.ObserveMiddleware(app, metrics=self.metrics, auditor=auditor)
+        self.app = observe.ObserveMiddleware(app, metrics=self.metrics, auditor=auditor,
+                                             routes=routes)
 
     def post(self, path: str) -> httpx.Response:
         async def go() -> httpx.Response:
@@ -80,6 +81,25 @@ def test_request_counted_by_bounded_route(path: str, route: str) -> None:
     h = Harness(ok)
     h.post(path)
     assert h.value("careguard_requests_total", route=route, outcome="ok") == 1.0
+
+
+def test_configured_route_is_its_own_metric_label() -> None:
+    """A route the middleware guards (an app's own ``/chat``) is counted under its path."""
+    h = Harness(ok, routes=frozenset({"/chat"}))
+    h.post("/chat")
+    assert h.value("careguard_requests_total", route="/chat", outcome="ok") == 1.0
+
+
+def test_configured_route_turns_are_audited() -> None:
+    """A chat turn on a configured route writes its audit event like the standard routes."""
+
+    async def turn() -> tuple[int, bytes]:
+        observe.note_turn(crisis_turn(), country="US", conversation_key=CONVERSATION)
+        return 200, b"{}"
+
+    h = Harness(turn, routes=frozenset({"/chat"}))
+    h.post("/chat")
+    assert json.loads(h.audit.getvalue())["route"] == "/chat"
 
 
 def test_noted_upstream_error_sets_outcome_and_kind() -> None:
@@ -119,6 +139,33 @@ def test_noted_stage_times_are_observed() -> None:
     h = Harness(timed)
     h.post("/v1/assess")
     assert h.value("careguard_stage_duration_seconds_sum", stage="pii") == pytest.approx(0.02)
+
+
+async def imminent_assessment() -> tuple[int, bytes]:
+    observe.note_assessment(Assessment(level=Level.IMMINENT, score=0.99, trend="escalating",
+                                       subject="self"))
+    return 200, b"{}"
+
+
+def test_assess_api_calls_are_not_counted_as_turn_assessments() -> None:
+    """``POST /v1/assess`` does not feed careguard_assessments_total (the imminent alert)."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/assess")
+    assert h.value("careguard_assessments_total", level="imminent", subject="self") is None
+
+
+def test_assess_api_calls_have_their_own_counter() -> None:
+    """``POST /v1/assess`` is counted in careguard_assess_api_total by level."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/assess")
+    assert h.value("careguard_assess_api_total", level="imminent") == 1.0
+
+
+def test_chat_turn_assessments_are_counted() -> None:
+    """A chat turn's assessment is counted in careguard_assessments_total."""
+    h = Harness(imminent_assessment)
+    h.post("/v1/chat/completions")
+    assert h.value("careguard_assessments_total", level="imminent", subject="self") == 1.0
 
 
 def test_crisis_turn_counts_a_referral_and_is_audited() -> None:

@@ -23,10 +23,10 @@ from careguard.output_checks import (
 )
 from careguard.policy import ReplyAction, load_policy
 from careguard.resources import ResourceDirectory
+from tests.fixtures import SEED
 from tests.unit.test_resources import OUTDATED_DIGITS, digits_in
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO.parent / "shared" / "examples" / "seed-conversation.json"
 
 # The reference conversation's assistant turns (copied so the test does not need ../shared).
 SUPPORTIVE = [

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import SEED
+
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO.parent / "shared" / "examples" / "seed-conversation.json"
 
 
 def _run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -20,6 +21,14 @@ def _run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
         capture_output=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("stdin", [b"", b"\n  \n"], ids=["empty", "blank-lines"])
+def test_redact_empty_input_says_so(stdin: bytes) -> None:
+    """An empty input is a one-line error saying so (as ``assess`` and ``eval`` do)."""
+    r = _run("redact", "-", stdin=stdin)
+    assert r.returncode == 2 and b"input is empty" in r.stderr
+    assert r.stderr.count(b"\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from careguard.pii import AllowList, Redactor, build_redactor
 from careguard.policy import PiiMode, PiiPolicy, load_policy
+from tests.fixtures import SEED
 
 pytestmark = pytest.mark.models
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "examples" / "seed-conversation.json"
 
 
 @pytest.fixture(scope="module")

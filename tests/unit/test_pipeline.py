@@ -124,14 +124,43 @@ def test_history_is_analysed_once(stages: Stages) -> None:
     assert len(spy.calls) - before == 1
 
 
-@pytest.mark.parametrize("stage", ["assessor", "redactor"])
-def test_a_failing_stage_fails_closed_by_default(stages: Stages, stage: str) -> None:
-    """A stage that raises stops the turn with StageError (nothing to forward)."""
-    method = "assess" if stage == "assessor" else "analyze"
-    broken = dataclasses.replace(stages, **{stage: Spy(getattr(stages, stage), method,
-                                                       fail=True)})
+def test_a_failing_pii_stage_fails_closed_by_default(stages: Stages) -> None:
+    """Redaction that raises stops the turn with StageError (nothing to forward)."""
+    broken = dataclasses.replace(stages, redactor=Spy(stages.redactor, "analyze", fail=True))
     with pytest.raises(StageError):
         prepare(Pipeline(broken), [{"role": "user", "content": "Hello, fresh text 1."}])
+
+
+def test_distress_that_fails_closed_is_answered_directly(stages: Stages) -> None:
+    """Distress that raises under ``failure_mode: closed``: nothing forwarded, careguard
+    answers itself (not a StageError that would become a 503)."""
+    broken = dataclasses.replace(stages, assessor=Spy(stages.assessor, "assess", fail=True))
+    turn = prepare(Pipeline(broken), [{"role": "user", "content": "Hello, fresh text 1b."}])
+    assert turn.direct
+
+
+def test_distress_past_its_deadline_is_level_unknown(stages: Stages) -> None:
+    """Distress over its deadline (overload) is reported as ``unknown``, not as a guess."""
+    loaded = policy_with(distress={"stage": StageSettings(timeout_ms=50)})
+    slow = dataclasses.replace(stages, loaded=loaded,
+                               assessor=Spy(stages.assessor, "assess", delay=0.5))
+    turn = prepare(Pipeline(slow), [{"role": "user", "content": "Hello, fresh text 1c."}])
+    assert turn.level_name == "unknown"
+
+
+def test_unassessed_turn_answers_with_the_countrys_resources(stages: Stages) -> None:
+    """The direct answer when distress could not be assessed carries the country's lines."""
+    broken = dataclasses.replace(stages, assessor=Spy(stages.assessor, "assess", fail=True))
+    pipeline = Pipeline(broken)
+    turn = prepare(pipeline, [{"role": "user", "content": "Hello, fresh text 1d."}],
+                   country="GB")
+    assert "116 123" in pipeline.direct_text(turn)
+
+
+def test_assessed_turn_names_its_level(stages: Stages) -> None:
+    """An assessed turn's level name is its level's value."""
+    turn = prepare(Pipeline(stages), [{"role": "user", "content": "Hello, fresh text 1e."}])
+    assert turn.level_name == turn.level.value
 
 
 def test_a_failing_stage_open_is_marked_degraded(stages: Stages) -> None:
@@ -146,9 +175,9 @@ def test_a_failing_stage_open_is_marked_degraded(stages: Stages) -> None:
 
 def test_a_slow_stage_hits_its_deadline(stages: Stages) -> None:
     """A stage over its ``timeout_ms`` raises StageTimeout."""
-    loaded = policy_with(distress={"stage": StageSettings(timeout_ms=50)})
+    loaded = policy_with(pii={"stage": StageSettings(timeout_ms=50)})
     slow = dataclasses.replace(stages, loaded=loaded,
-                               assessor=Spy(stages.assessor, "assess", delay=0.5))
+                               redactor=Spy(stages.redactor, "analyze", delay=0.5))
     with pytest.raises(StageTimeout):
         prepare(Pipeline(slow), [{"role": "user", "content": "Hello, fresh text 3."}])
 

@@ -74,7 +74,7 @@ def test_json_report_counts_referrals_in_the_period(
     assert doc["conversations_with_a_referral"] == 2
     assert doc["escalations"] == 1
     assert doc["turns_by_level"] == {
-        "none": 0, "low": 1, "moderate": 1, "high": 2, "imminent": 1,
+        "none": 0, "low": 1, "moderate": 1, "high": 2, "imminent": 1, "unknown": 0,
     }  # fmt: skip
 
 

@@ -14,8 +14,11 @@ imports no web framework. For each request on a guarded route:
    guarantee resources from ``high``, ``x-careguard-*`` headers.
 
 At ``imminent`` under ``imminent_action: respond`` careguard answers itself and the app is not
-called. Other routes, non-JSON request bodies, websockets and lifespan pass through untouched
-(a body that parses as JSON is guarded whatever its content type says).
+called. When the app fails a crisis turn (from ``high``: a 5xx, or an exception before its
+reply starts) careguard answers with its safe message and resources; an exception is then
+re-raised, so the server logs it as it would any other. Other routes, non-JSON request
+bodies, websockets and lifespan pass through untouched (a body that parses as JSON is
+guarded whatever its content type says).
 """
 
 from __future__ import annotations
@@ -112,7 +115,10 @@ class CareGuardMiddleware:
         if metrics is not None:
             from careguard.observe import ObserveMiddleware
 
-            self._guarded = ObserveMiddleware(self._guard, metrics=metrics, auditor=auditor)
+            self._guarded = ObserveMiddleware(
+                self._guard, metrics=metrics, auditor=auditor,
+                routes=[r.path for r in self.routes.values()],
+            )  # fmt: skip
         if warm_up:
             from careguard.conversation import Message as Msg
 
@@ -166,8 +172,9 @@ class CareGuardMiddleware:
         except CareguardError as exc:
             await _error(send, route, exc, headers)
             return
-        headers += [(b"x-careguard-level", turn.level.value.encode()),
+        headers += [(b"x-careguard-level", turn.level_name.encode()),
                     (b"x-careguard-redactions", str(turn.redactions).encode()),
+                    (b"x-careguard-resources-country", turn.plan.resources_country.encode()),
                     (b"x-careguard-reply-checked",
                      pipeline.reply_checked(turn).encode())]  # fmt: skip
         if turn.degraded:
@@ -184,7 +191,17 @@ class CareGuardMiddleware:
             relay=self._relays.get(route.api) if route.api is not None else None,
             fallback=lambda: self._direct(route, turn, rid, headers, fallback=True),
         )
-        await self.app(inner, _replay(new_body, receive), responder)
+        try:
+            await self.app(inner, _replay(new_body, receive), responder)
+        except Exception as exc:
+            if not turn.guarantee or responder.started:
+                raise
+            # a crisis turn still reaches the user: the safe message with resources, then
+            # the app's exception goes on to the server, which logs it
+            log.warning("app raised on a crisis turn; careguard answers itself",
+                        extra={"error": exc.__class__.__name__})  # fmt: skip
+            await responder.answer_instead("error")
+            raise
         await responder.finish()
 
     def _state(self, turn: Turn, rid: str, country: str) -> CareGuardState:

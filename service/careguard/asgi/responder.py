@@ -12,7 +12,8 @@ message shows what the reply is, then
 - anything else, and non-2xx replies: passed through with careguard's headers only (a 2xx
   reply in a format careguard does not read, e.g. NDJSON, also gets
   ``x-careguard-reply-checked: false`` and a warning in the log: not checked, and no
-  resources added). On a turn at the crisis level a 5xx from the app is replaced by
+  resources added). On a turn at the crisis level a 5xx from the app (or an exception it
+  raises before its reply starts, see :meth:`Responder.answer_instead`) is replaced by
   careguard's own safe message with resources (they must reach the user).
 
 Only what restoration and checking need is held back (a placeholder prefix, a sentence).
@@ -27,6 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
+from careguard import observe
 from careguard.asgi.jsonpath import JsonPath
 from careguard.asgi.routes import Route
 from careguard.errors import ShapeError
@@ -212,10 +214,7 @@ class Responder:
         media, charset = _content_type(headers)
         if status >= 500 and self._rf.turn.guarantee:
             log.warning("app failed on a crisis turn; careguard answers itself")
-            self._mode = "swallow"
-            f_status, f_headers, f_body = self._fallback()
-            await self._start_with(f_status, f_headers, len(f_body))
-            await self._send({"type": "http.response.body", "body": f_body, "more_body": False})
+            await self.answer_instead("upstream_status")
             return
         if not 200 <= status < 300:
             self._mode = "pass"
@@ -241,6 +240,18 @@ class Responder:
         keep = headers if self._mode == "pass" else _drop(headers, b"content-length")
         await self._send({**self._start, "headers": keep + self._extra})
         self.started = True
+
+    async def answer_instead(self, kind: str) -> None:
+        """careguard's own safe message with resources instead of the app's reply (a crisis
+        turn the app failed: a 5xx, or an exception before the reply started). Counted as an
+        upstream failure (``careguard_upstream_errors_total``, audit ``direct_response``)."""
+        observe.note_upstream_failure(kind)
+        self._mode = "swallow"
+        status, headers, body = self._fallback()
+        if self._start is None:
+            self._start = {"type": "http.response.start"}
+        await self._start_with(status, headers, len(body))
+        await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _start_with(self, status: int, headers: Headers, length: int) -> None:
         assert self._start is not None

@@ -18,11 +18,11 @@ from typing import Any, cast
 from careguard.adapters import Api, Exchange, TextSlot, parse_request
 from careguard.asgi.jsonpath import JsonPath, PathSyntaxError, format_path
 from careguard.conversation import ROLES, Message, Role
+from careguard.country import user_country
 from careguard.errors import PolicyError, ShapeError
 
 __all__ = ["DEFAULT_ROUTES", "Route"]
 
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
 
 
@@ -63,7 +63,8 @@ class Route:
     api: Api | None = None
     """``openai`` / ``anthropic`` for the standard request shapes; None for the paths above."""
     country_header: str | None = "x-careguard-country"
-    """Header holding the user's country (ISO 3166-1 alpha-2); the policy default otherwise."""
+    """Header holding the user's country (ISO 3166-1 alpha-2; alpha-3 codes and common names of
+    the directory's countries are understood too); the policy default otherwise."""
     country_field: str | None = None
     """Or a path in the request body holding it (the header wins when both are present)."""
     conversation_header: str | None = "x-careguard-conversation-id"
@@ -174,7 +175,7 @@ class Route:
         raw = headers.get(self.country_header, "") if self.country_header else ""
         if not raw and "country_field" in self._paths:
             raw = self._optional(body, "country_field")
-        return raw.upper() if _COUNTRY.match(raw) else default
+        return user_country(raw, default)
 
     def conversation_id(self, headers: Mapping[str, str], body: Any) -> str | None:
         raw = headers.get(self.conversation_header, "") if self.conversation_header else ""

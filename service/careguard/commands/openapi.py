@@ -84,15 +84,24 @@ _ERRORS = {
     "413": "Body, message count or message length over the policy's limits",
     "422": "Valid JSON of the wrong shape (the message names the field)",
     "502": "The configured upstream failed, or answered with something unusable or too large",
-    "503": "Models still loading, a safety stage could not run (fail closed), or overloaded",
+    "503": "Models still loading, redaction or toxicity could not run (fail closed), or "
+           "overloaded",
     "504": "The upstream did not answer in time",
 }
 _RESPONSE_HEADERS = {
     "x-careguard-request-id": {"description": "Request id (also in logs and the audit trail)",
                                "schema": {"type": "string"}},
-    "x-careguard-level": {"description": "Distress level of the conversation",
+    "x-careguard-level": {"description": "Distress level of the conversation; 'unknown' when "
+                                         "it could not be assessed (careguard then answers "
+                                         "itself with crisis resources)",
                           "schema": {"type": "string", "enum": ["none", "low", "moderate",
-                                                                "high", "imminent"]}},
+                                                                "high", "imminent",
+                                                                "unknown"]}},
+    "x-careguard-resources-country": {
+        "description": "Chat routes: the country whose crisis resources were used (ISO 3166-1 "
+                       "alpha-2, resolved from x-careguard-country or the policy default; ZZ "
+                       "for the international lines)",
+        "schema": {"type": "string", "pattern": "^[A-Z]{2}$"}},
     "x-careguard-redactions": {"description": "Personal-data values replaced",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
     "x-careguard-reply-checked": {
@@ -104,8 +113,10 @@ _RESPONSE_HEADERS = {
 }  # fmt: skip
 _COUNTRY = {
     "name": "x-careguard-country", "in": "header", "required": False,
-    "description": "The user's country (ISO 3166-1 alpha-2) for crisis resources; "
-                   "else the policy's default_country",
+    "description": "The user's country for crisis resources: ISO 3166-1 alpha-2 (UK for "
+                   "GB), or the alpha-3 code or a common English name of a country in the "
+                   "resource directory; else (or when unknown, logged) the policy's "
+                   "default_country",
     "schema": {"type": "string"},
 }  # fmt: skip
 _CONVERSATION = {

@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any, BinaryIO
 
-from careguard.errors import ShapeError
+from careguard.errors import InputError, ShapeError
 from careguard.jsonl import json_objects, read_path
 
 
@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
 
 
 def parse_records(stream: BinaryIO, name: str) -> list[tuple[Any, str]]:
-    """``(id, text)`` per non-blank line; raises :class:`InputError` naming the line."""
+    """``(id, text)`` per non-blank line; raises :class:`InputError` naming the line (or
+    saying that the input is empty)."""
     out: list[tuple[Any, str]] = []
     for n, record in json_objects(stream, name):
         if "id" not in record:
@@ -43,6 +44,8 @@ def parse_records(stream: BinaryIO, name: str) -> list[tuple[Any, str]]:
             what = "missing field" if "text" not in record else "not a string:"
             raise ShapeError(f"{name}: line {n}: {what} 'text'", field="$.text")
         out.append((record["id"], record["text"]))
+    if not out:
+        raise InputError(f"{name}: input is empty")
     return out
 
 

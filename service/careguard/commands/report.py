@@ -23,7 +23,7 @@ import yaml
 
 from careguard.audit import AuditEvent, read_events
 from careguard.errors import InputError
-from careguard.levels import LEVELS
+from careguard.levels import LEVELS, UNKNOWN
 from careguard.policy import LoadedPolicy, Policy, load_policy
 
 
@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD, UTC)")
     p.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
     p.add_argument("--policy", metavar="PATH", help="policy in force (default: shipped default)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default) or json for tools")
     p.set_defaults(handler=_report)
 
 
@@ -62,7 +63,8 @@ class Summary:
             "period": {"from": _iso(self.start), "to": _iso(self.end)},
             "turns_assessed": self.turns,
             "conversations": self.conversations,
-            "turns_by_level": {lv.value: self.by_level.get(lv.value, 0) for lv in LEVELS},
+            "turns_by_level": {name: self.by_level.get(name, 0)
+                               for name in (*(lv.value for lv in LEVELS), UNKNOWN)},
             "crisis_referral_notifications": self.referrals,
             "crisis_referral_notifications_by_country": _sorted(self.referrals_by_country),
             "crisis_referral_notifications_by_subject": _sorted(self.referrals_by_subject),

@@ -8,17 +8,22 @@ environment, so all workers give one value the same placeholder.
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.config
 import os
 import secrets
 import tempfile
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from careguard.audit import AUDIT_KEY_ENV, AUDIT_PATH_ENV
 from careguard.logs import uvicorn_log_config
 from careguard.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
-from careguard.policy import load_policy
+from careguard.policy import LoadedPolicy, load_policy
 from careguard.proxy.auth import ClientKeys
-from careguard.settings import ServeSettings, add_arguments
+from careguard.settings import ECHO, ServeSettings, add_arguments
+
+log = logging.getLogger("careguard.serve")
 
 
 def register(sub: Any) -> None:
@@ -38,12 +43,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = ServeSettings.from_args(args)
-    load_policy(settings.policy)  # a bad policy stops here, with a one-line error
+    loaded = load_policy(settings.policy)  # a bad policy stops here, with a one-line error
     if settings.keys_file:  # so does a bad keys file, or a bad policy one of its keys selects
         for path in ClientKeys.load(settings.keys_file).policies:
             load_policy(path)
     settings.to_env(os.environ)  # workers (and this process) read the same settings + key
     _observability_env(args, settings.workers)
+    logging.config.dictConfig(uvicorn_log_config(args.log_level))
+    _log_start(settings, loaded)
     uvicorn.run(
         "careguard.proxy.app:create_app_from_env", factory=True, host=settings.host,
         port=settings.port, workers=settings.workers, log_level=args.log_level,
@@ -51,6 +58,29 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(args.log_level),
     )
     return 0
+
+
+def _log_start(settings: ServeSettings, loaded: LoadedPolicy) -> None:
+    """One line with what this server runs; a loud warning when no LLM is behind it."""
+    if settings.upstream == ECHO:
+        log.warning("no upstream LLM configured: the built-in echo upstream answers every turn "
+                    "with the prompt it would send; set --upstream or CAREGUARD_UPSTREAM",
+                    extra={"upstream": ECHO})  # fmt: skip
+    log.info("careguard serve starting", extra={
+        "host": settings.host, "port": settings.port, "workers": settings.workers,
+        "upstream": display_upstream(settings.upstream), "policy": str(loaded.source),
+        "policy_version": loaded.policy.version,
+    })  # fmt: skip
+
+
+def display_upstream(upstream: str) -> str:
+    """The upstream URL without credentials, query or fragment (safe to log)."""
+    if upstream == ECHO:
+        return ECHO
+    parts = urlsplit(upstream)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _observability_env(args: argparse.Namespace, workers: int) -> None:

@@ -36,9 +36,13 @@ def register(sub: Any) -> None:
     )
     ev.add_argument("--policy", default=None, help="policy file (default: the shipped default)")
     ev.add_argument("--models-dir", type=Path, default=None, help="models directory")
-    ev.add_argument("--hatexplain", type=Path, default=_DATA / "toxicity" / "hatexplain_val.jsonl")
-    ev.add_argument("--distress", type=Path, default=_DATA / "distress" / "dev.jsonl")
-    ev.add_argument("--distress-limit", type=int, default=400)
+    ev.add_argument("--hatexplain", type=Path, default=_DATA / "toxicity" / "hatexplain_val.jsonl",
+                    help="HateXplain validation records (JSON Lines; default: %(default)s)")
+    ev.add_argument("--distress", type=Path, default=_DATA / "distress" / "dev.jsonl",
+                    help="distress posts that must not read as toxic (JSON Lines; default: "
+                         "%(default)s)")
+    ev.add_argument("--distress-limit", type=int, default=400,
+                    help="use at most this many distress posts (default: %(default)s)")
     ev.set_defaults(handler=_eval)
 
 

@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
         help="JSON Lines of rated chat conversations {id, messages, level} to train on too"
         " (e.g. service/careguard_training/data/distress/chat_train.jsonl)",
     )
-    p.add_argument("--seed", type=int, default=5753)
+    p.add_argument("--seed", type=int, default=5753,
+                   help="random seed of the data splits and training (default: %(default)s)")
     p.set_defaults(handler=_run)
 
 

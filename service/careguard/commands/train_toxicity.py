@@ -30,8 +30,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-negatives", action="store_true", help="leave those texts out")
     p.add_argument("--out", type=Path, default=None, help="output directory")
-    p.add_argument("--cache-dir", type=Path, default=Path(".cache/toxicity"))
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--cache-dir", type=Path, default=Path(".cache/toxicity"),
+                   help="cache of tokenised data between runs (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="training epochs (default: the training settings' own)")
     p.add_argument("--full-layers", type=int, default=None, help="last layers trained in full")
     p.add_argument("--lora-layers", type=int, default=None, help="layers before them with LoRA")
     p.add_argument("--synthetic-weight", type=int, default=None, help="synthetic repeats")

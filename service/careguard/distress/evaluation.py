@@ -63,6 +63,8 @@ def read_records(lines: Iterable[str | bytes], where: str = "input") -> list[dic
 
 
 def _check_level(rec: dict[str, Any], n: int, where: str) -> None:
+    if "level" not in rec:
+        raise ShapeError(f"{where}: line {n}: $.level is missing", field="$.level")
     if rec.get("level") not in {lv.value for lv in LEVELS}:
         raise ShapeError(
             f"{where}: line {n}: $.level must be one of none, low, moderate, high, imminent",

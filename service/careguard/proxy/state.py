@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any
 import anyio
 from litestar import Request
 
+from careguard.country import user_country
 from careguard.errors import InputError
 from careguard.logs import request_id_var
 from careguard.pipeline import Pipeline
@@ -22,8 +22,6 @@ from careguard.proxy.upstream import Upstream
 from careguard.safejson import loads_request
 
 __all__ = ["ProxyState", "careguard_headers", "read_json"]
-
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 @dataclass(slots=True)
@@ -59,8 +57,8 @@ class ProxyState:
             self.inflight -= 1
 
     def country(self, headers: Mapping[str, str]) -> str:
-        raw = headers.get("x-careguard-country", "")
-        return raw.upper() if _COUNTRY.match(raw) else self.loaded.policy.default_country
+        return user_country(headers.get("x-careguard-country"),
+                            self.loaded.policy.default_country)
 
 
 def new_request_id() -> str:
