@@ -219,6 +219,7 @@ class ObserveMiddleware:
             m.failsafe_activation(obs.error.stage, "closed")
         if obs.assessment is not None:
             m.assessment(obs.assessment.level.value, obs.assessment.subject)
+            m.language(obs.assessment.language, supported=obs.assessment.language_supported)
         m.pii(obs.entities)
         for check, action in obs.reply_actions:
             m.reply_action(check, action)
@@ -260,6 +261,10 @@ class ObserveMiddleware:
             actions.append("pii:redacted")
         if plan.escalate:
             actions.append("escalation:due")
+        if not turn.assessment.language_supported:
+            actions.append("language:unsupported")
+        if plan.language_fallback:
+            actions.append("language:support")
         actions += [f"failsafe_open:{s}" for s in turn.degraded]
         actions += [f"reply:{check}:{action}" for check, action in obs.reply_actions]
         actions += [f"reply_finding:{f}" for f in dict.fromkeys(obs.reply_findings)]
@@ -269,7 +274,8 @@ class ObserveMiddleware:
             conversation_id=obs.conversation_key or obs.request_id, request_id=obs.request_id,
             route=obs.route, outcome=outcome, level=a.level.value, subject=a.subject,
             score=min(1.0, max(0.0, float(a.score))), trend=a.trend,
-            country=obs.country or plan.country, actions=tuple(actions),
+            country=obs.country or plan.country, language=a.language,
+            language_supported=bool(a.language_supported), actions=tuple(actions),
             resources=tuple(r.id for r in shown), redactions=int(turn.redactions),
             timings_ms=timings,
         )  # fmt: skip

@@ -168,6 +168,9 @@ class CareGuardMiddleware:
             return
         headers += [(b"x-careguard-level", turn.level.value.encode()),
                     (b"x-careguard-redactions", str(turn.redactions).encode()),
+                    (b"x-careguard-language", turn.assessment.language.encode()),
+                    (b"x-careguard-language-supported",
+                     b"true" if turn.assessment.language_supported else b"false"),
                     (b"x-careguard-reply-checked",
                      pipeline.reply_checked(turn).encode())]  # fmt: skip
         if turn.degraded:

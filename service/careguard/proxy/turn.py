@@ -88,7 +88,8 @@ async def handle_turn(
         ctx = TurnContext(rid, state.country(request.headers),
                           request.headers.get("x-careguard-conversation-id") or None)
         turn = await pipeline.prepare(ex, ctx)
-        headers.update(careguard_headers(rid, turn.level.value, turn.redactions))
+        headers.update(careguard_headers(rid, turn.level.value, turn.redactions,
+                                         turn.assessment))
         if turn.degraded:
             headers["x-careguard-degraded"] = ",".join(turn.degraded)
         model = str(body.get("model") or "careguard")
