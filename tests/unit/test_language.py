@@ -69,7 +69,8 @@ def test_clear_messages_in_other_languages_are_identified(
     assert (guess.code, guess.reliable) == (code, True)
 
 
-@pytest.mark.parametrize(("text", "code"), [("мне очень плохо", "ru"), ("我真的很难过，不想活了", "zh")])
+@pytest.mark.parametrize(("text", "code"),
+                         [("мне очень плохо", "ru"), ("我真的很难过，不想活了", "zh")])
 def test_short_messages_in_another_script_are_identified(
     ident: FastTextIdentifier, text: str, code: str
 ) -> None:
