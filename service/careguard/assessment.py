@@ -32,6 +32,8 @@ class TurnAssessment:
     score: float
     subject: Subject
     signals: tuple[Signal, ...] = ()
+    language: str = "und"
+    """This turn's own language (ISO 639-1), ``und`` when it is too short or unclear."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class TurnAssessment:
             "score": round(self.score, 4),
             "subject": self.subject,
             "signals": [s.to_dict() for s in self.signals],
+            "language": self.language,
         }
 
 
@@ -49,6 +52,9 @@ class Assessment:
 
     ``score`` is a calibrated probability-like value in [0, 1] that the conversation is at
     ``level`` or above; ``turns`` holds the per-user-turn results, oldest first.
+    ``language`` is the conversation's language at its newest user turn (ISO 639-1, ``und``
+    when no turn tells) and ``language_supported`` whether careguard reads it; when it does
+    not, ``signals`` holds ``language:unsupported`` and ``score`` is at most 0.5.
     """
 
     level: Level
@@ -57,6 +63,8 @@ class Assessment:
     subject: Subject
     signals: tuple[Signal, ...] = ()
     turns: tuple[TurnAssessment, ...] = field(default=())
+    language: str = "und"
+    language_supported: bool = True
 
     def to_dict(self, *, turns: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +73,8 @@ class Assessment:
             "trend": self.trend,
             "subject": self.subject,
             "signals": [s.to_dict() for s in self.signals],
+            "language": self.language,
+            "language_supported": self.language_supported,
         }
         if turns:
             out["turns"] = [t.to_dict() for t in self.turns]

@@ -1,7 +1,8 @@
 """The audit trail: one PII-free JSON Lines event per turn.
 
 An event holds what an operator needs to prove the crisis protocol ran — the request id, a
-keyed hash of the conversation id, the level, subject, score and trend, the actions taken, the
+keyed hash of the conversation id, the level, subject, score and trend, the conversation's
+language and whether careguard reads it, the actions taken, the
 crisis-resource ids shown, the country, the policy name and version, and stage timings — and
 nothing else: no conversation text, no personal data, no raw conversation id. Every string
 field is checked against a narrow pattern when the event is built, so free text cannot slip in.
@@ -60,6 +61,7 @@ _TOKEN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")  # action names, resource ids,
 _ROUTE = re.compile(r"^/[A-Za-z0-9/_.~-]{0,127}$")  # the standard routes and configured ones
 _POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$")
 _COUNTRY = re.compile(r"^(?:[A-Z]{2}|other)$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1, fastText's 639-2/3 codes, "und"
 _LEVELS = frozenset(level.value for level in LEVELS) | {UNKNOWN}
 _SUBJECTS = frozenset({"self", "other", "unclear"})
 _TRENDS = frozenset({"escalating", "stable", "de-escalating"})
@@ -87,6 +89,10 @@ class AuditEvent:
     """ISO 3166-1 alpha-2 code the resources were chosen for."""
     policy_name: str
     policy_version: int
+    language: str = "und"
+    """The conversation's language (ISO 639-1; ``und`` when no turn told)."""
+    language_supported: bool = True
+    """Whether careguard reads that language (false: assessed without reading it)."""
     actions: tuple[str, ...] = ()
     """What careguard did, e.g. ``guidelines:supportive``, ``resources:injected``."""
     resources: tuple[str, ...] = ()
@@ -106,6 +112,8 @@ class AuditEvent:
             ("score", 0.0 <= float(self.score) <= 1.0),
             ("trend", self.trend in _TRENDS),
             ("country", bool(_COUNTRY.match(self.country))),
+            ("language", bool(_LANGUAGE.match(self.language))),
+            ("language_supported", isinstance(self.language_supported, bool)),
             ("policy_name", bool(_POLICY_NAME.match(self.policy_name))),
             ("policy_version", isinstance(self.policy_version, int)),
             ("actions", all(_TOKEN.match(a) for a in self.actions)),
@@ -137,6 +145,8 @@ class AuditEvent:
             "score": round(float(self.score), 4),
             "trend": self.trend,
             "country": self.country,
+            "language": self.language,
+            "language_supported": self.language_supported,
             "actions": list(self.actions),
             "resources": list(self.resources),
             "redactions": self.redactions,
@@ -161,6 +171,8 @@ class AuditEvent:
             score=float(data["score"]),
             trend=str(data["trend"]),
             country=str(data["country"]),
+            language=str(data.get("language", "und")),  # events written before 2026-12
+            language_supported=bool(data.get("language_supported", True)),
             actions=tuple(str(a) for a in data.get("actions", ())),
             resources=tuple(str(r) for r in data.get("resources", ())),
             redactions=int(data.get("redactions", 0)),

@@ -17,6 +17,12 @@ Guideline texts and the note/response templates are files under ``policies/guide
 ``unassessed`` with ``$resources`` and ``$emergency_number``). Nothing here is chosen per
 level in code: levels map to guidelines, and the crisis threshold is
 ``interventions.resources_min_level``.
+
+A conversation in a language careguard cannot read (``assessment.language_supported`` false)
+under ``languages.unsupported_action: support`` is planned as if it were at least
+``moderate``, with the local crisis lines added to the system prompt as an offer
+(:attr:`Plan.language_fallback`); the crisis protocol (resources guaranteed, direct answers,
+escalation) still follows the level alone.
 """
 
 from __future__ import annotations
@@ -57,6 +63,11 @@ BLOCK_END = "[careguard guidance: end]"
 _BLOCK_RE = re.compile(re.escape(BLOCK_START) + r".*?" + re.escape(BLOCK_END) + r"\n?", re.S)
 TEMPLATES = ("note", "note-other", "respond", "respond-other", "unassessed")
 _LOCAL_EMERGENCY = "your local emergency number"
+_UNREAD_OFFER = (
+    "This service's safety checks cannot read the user's language, so they cannot rule out "
+    "distress: reply in the user's language, and if the user may be struggling, offer one of "
+    "them"
+)
 
 
 class Guidelines:
@@ -139,10 +150,13 @@ class Plan:
     """The directory country of ``resources``: ``country`` when the directory has lines of
     its own for it, else ``ZZ`` (the international lines). What the audit, the referral
     metrics and ``x-careguard-resources-country`` report."""
+    language_fallback: bool = False
+    """Guidelines and resources are there only because careguard cannot read the user's
+    language (``languages.unsupported_action: support``): an offer, not the crisis protocol."""
 
     @property
     def crisis(self) -> bool:
-        return self.inject_resources
+        return self.inject_resources and not self.language_fallback
 
 
 def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
@@ -155,17 +169,22 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
     g = guidelines or _shipped()
     level, subject = assessment.level, assessment.subject
     other = subject == "other"
+    crisis = level > Level.NONE and level >= ints.resources_min_level
+    # a language careguard cannot read: distress cannot be ruled out, so the turn gets what
+    # ``moderate`` gets, and the local crisis lines as an offer (below the crisis level)
+    unread = (not assessment.language_supported
+              and pol.languages.unsupported_action == "support")  # fmt: skip
+    guide_level = max(level, Level.MODERATE) if unread else level
     gids: tuple[str, ...] = ()
-    if level > Level.NONE:
+    if guide_level > Level.NONE:
         gid = ints.other_subject_guideline if other else None
-        gid = gid or ints.guidelines.get(level)
+        gid = gid or ints.guidelines.get(guide_level)
         gids = (gid,) if gid else ()
     cc = directory.resolve_country(country, pol.default_country)
     lines = list(directory.for_country(cc, "other" if other else "self")[: ints.max_resources])
     if not any(r.is_24_7 and r.verified == "two-sources" for r in lines):
         lines += [r for r in directory.international()[:1] if r not in lines]
     emergency = directory.emergency_for(cc)
-    crisis = level > Level.NONE and level >= ints.resources_min_level
     esc = ints.escalation
     return Plan(
         level=level,
@@ -175,7 +194,7 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
         guidelines="\n\n".join(g[i] for i in gids),
         resources=tuple(lines),
         emergency_number=emergency.primary if emergency else None,
-        inject_resources=crisis,
+        inject_resources=crisis or unread,
         ensure_resources=crisis and pol.reply_checks.ensure_resources,
         respond_directly=level is Level.IMMINENT and ints.imminent_action == "respond",
         escalate=esc.webhook_url is not None and level > Level.NONE and level >= esc.min_level,
@@ -183,6 +202,7 @@ def plan_for(assessment: Assessment, policy: Policy | LoadedPolicy,
         respond_template=g["respond-other" if other else "respond"],
         corrections=directory.corrections(),
         resources_country=cc if cc in directory.countries else INTERNATIONAL,
+        language_fallback=unread and not crisis,
     )
 
 
@@ -238,8 +258,10 @@ def system_block(plan: Plan) -> str | None:
     if plan.inject_resources:
         local = any(r.country != INTERNATIONAL for r in plan.resources)
         where = plan.country if local else "the user's country"
+        ask = (_UNREAD_OFFER if plan.language_fallback
+               else "Include at least one of them in your reply")  # fmt: skip
         parts.append(
-            f"Crisis resources for {where}. Include at least one of them in your reply, with "
+            f"Crisis resources for {where}. {ask}, with "
             "its number or address written exactly as here:\n"
             + "\n".join(f"- {describe_resource(r)}" for r in plan.resources)
             + f"\nEmergency number: {plan.emergency_number or _LOCAL_EMERGENCY}."

@@ -34,6 +34,7 @@ __all__ = [
     "CHECKS",
     "ESCALATION_OUTCOMES",
     "FAILURE_MODES",
+    "LANGUAGES",
     "METRIC_NAMES",
     "MULTIPROC_ENV",
     "OTHER",
@@ -92,6 +93,12 @@ UPSTREAM_ERROR_KINDS = frozenset(
     {"unavailable", "timeout", "bad_response", "upstream_status", "error"}
 )
 FAILURE_MODES = frozenset({"closed", "open"})
+LANGUAGES = frozenset(
+    {"en", "es", "de", "fr", "pt", "it", "nl", "pl", "ru", "uk", "tr", "ar", "fa", "hi", "bn",
+     "ur", "zh", "ja", "ko", "vi", "id", "tl", "sv", "und"}
+)
+"""Language codes that get their own label value (the world's most-used languages and those a
+multilingual model is planned for); any other code is counted as ``other``."""
 _LEVELS = frozenset(level.value for level in LEVELS) | {UNKNOWN}
 
 # Seconds. Stage latencies are milliseconds to a few seconds; upstream and total reach minutes.
@@ -107,6 +114,8 @@ METRIC_NAMES = frozenset(
         "careguard_stage_duration_seconds",
         "careguard_assessments_total",
         "careguard_assess_api_total",
+        "careguard_assessed_languages_total",
+        "careguard_unsupported_language_turns_total",
         "careguard_crisis_referrals_total",
         "careguard_crisis_resources_shown_total",
         "careguard_escalations_total",
@@ -172,6 +181,18 @@ class Metrics:
             "Assessments requested through POST /v1/assess (no user was answered), by level;"
             " kept out of careguard_assessments_total, which counts chat turns only.",
             ["level"], registry=r,
+        )  # fmt: skip
+        self.languages = Counter(
+            "careguard_assessed_languages",
+            "Assessed turns by the conversation's language (ISO 639-1; und: too short or unclear"
+            " to tell; other: a language outside the fixed label set).",
+            ["language"], registry=r,
+        )  # fmt: skip
+        self.unsupported_languages = Counter(
+            "careguard_unsupported_language_turns",
+            "Assessed turns in a language careguard does not read (flagged language:unsupported),"
+            " by language.",
+            ["language"], registry=r,
         )  # fmt: skip
         self.referrals = Counter(
             "careguard_crisis_referrals",
@@ -252,6 +273,13 @@ class Metrics:
     def assess_api_call(self, level: str) -> None:
         """Count one ``POST /v1/assess`` assessment (not a chat turn)."""
         self.assess_api.labels(_bounded(level, _LEVELS)).inc()
+    def language(self, code: str, *, supported: bool) -> None:
+        """Count one assessed turn in language ``code`` (and, when careguard cannot read it,
+        one unsupported turn)."""
+        label = _bounded(code, LANGUAGES)
+        self.languages.labels(label).inc()
+        if not supported:
+            self.unsupported_languages.labels(label).inc()
 
     def country(self, code: str | None) -> str:
         """The bounded country label for ``code``."""

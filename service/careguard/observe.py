@@ -226,6 +226,8 @@ class ObserveMiddleware:
             m.upstream_error(obs.upstream_failure)
         if isinstance(obs.error, StageError):
             m.failsafe_activation(obs.error.stage, "closed")
+        if obs.assessment is not None:  # chat turns and /v1/assess calls alike
+            m.language(obs.assessment.language, supported=obs.assessment.language_supported)
         if obs.assessment is not None and obs.route == ASSESS_ROUTE:  # no user was answered
             m.assess_api_call(obs.assessment.level.value)
         elif obs.assessment is not None:
@@ -274,6 +276,10 @@ class ObserveMiddleware:
             actions.append("pii:redacted")
         if plan.escalate:
             actions.append("escalation:due")
+        if not turn.assessment.language_supported:
+            actions.append("language:unsupported")
+        if plan.language_fallback:
+            actions.append("language:support")
         actions += [f"failsafe_open:{s}" for s in turn.degraded]
         if not turn.assessed:
             actions.append("failsafe_closed:distress")
@@ -285,7 +291,8 @@ class ObserveMiddleware:
             conversation_id=obs.conversation_key or obs.request_id, request_id=obs.request_id,
             route=obs.route, outcome=outcome, level=turn.level_name, subject=a.subject,
             score=min(1.0, max(0.0, float(a.score))), trend=a.trend,
-            country=plan.resources_country, actions=tuple(actions),
+            country=plan.resources_country, language=a.language,
+            language_supported=bool(a.language_supported), actions=tuple(actions),
             resources=tuple(r.id for r in shown), redactions=int(turn.redactions),
             timings_ms=timings,
         )  # fmt: skip

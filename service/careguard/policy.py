@@ -27,6 +27,7 @@ __all__ = [
     "EscalationPolicy",
     "FailureMode",
     "InterventionsPolicy",
+    "LanguagesPolicy",
     "LimitsPolicy",
     "PiiMode",
     "PiiPolicy",
@@ -47,6 +48,7 @@ Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0.0)]
 CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+LanguageCode = Annotated[str, msgspec.Meta(pattern="^[a-z]{2,3}$")]
 
 
 class FailureMode(enum.StrEnum):
@@ -168,6 +170,23 @@ class InterventionsPolicy(_Strict, frozen=True):
     escalation: EscalationPolicy = msgspec.field(default_factory=EscalationPolicy)
 
 
+class LanguagesPolicy(_Strict, frozen=True):
+    supported: tuple[LanguageCode, ...] | None = None
+    """Languages careguard assesses (ISO 639-1 codes). ``null``: every language the distress
+    model declares it reads (the shipped model: ``en``), so a multilingual model extends the
+    set by itself; a list narrows that set and may not name a language the model does not
+    read. A conversation whose language is not in the set is assessed anyway, flagged
+    (``language:unsupported``, ``language_supported: false``) and never reported with more
+    than 0.5 confidence; what else happens is ``unsupported_action``."""
+    unsupported_action: Literal["support", "report"] = "support"
+    """``support``: careguard cannot rule distress out, so every unsupported turn gets the
+    guidelines of at least ``moderate`` and the user's local crisis lines in the system prompt
+    (as an offer, not the crisis protocol: the level stays what the English model says, and the
+    crisis protocol still starts at ``interventions.resources_min_level``). ``report``: the
+    interventions follow the level alone; the language is only reported (header, audit,
+    metrics, ``/v1/assess``)."""
+
+
 class ReplyChecksPolicy(_Strict, frozen=True):
     safe_messaging: bool = True
     """Check replies against the safe-messaging rules."""
@@ -219,6 +238,7 @@ class Policy(_Strict, frozen=True):
     distress: DistressPolicy = msgspec.field(default_factory=DistressPolicy)
     toxicity: ToxicityPolicy = msgspec.field(default_factory=ToxicityPolicy)
     interventions: InterventionsPolicy = msgspec.field(default_factory=InterventionsPolicy)
+    languages: LanguagesPolicy = msgspec.field(default_factory=LanguagesPolicy)
     reply_checks: ReplyChecksPolicy = msgspec.field(default_factory=ReplyChecksPolicy)
     limits: LimitsPolicy = msgspec.field(default_factory=LimitsPolicy)
 

@@ -63,6 +63,21 @@ def test_level_unknown_is_recorded_as_such() -> None:
     assert json.loads(event.to_json())["level"] == "unknown"
 
 
+def test_event_carries_the_language() -> None:
+    """The conversation's language and whether careguard reads it are in the JSON line."""
+    event = make_event(language="de", language_supported=False)
+    line = json.loads(event.to_json())
+    assert (line["language"], line["language_supported"]) == ("de", False)
+
+
+def test_events_written_before_languages_read_as_und() -> None:
+    """An older event without language fields reads back as ``und``, supported."""
+    line = json.loads(make_event().to_json())
+    del line["language"], line["language_supported"]
+    event = AuditEvent.from_dict(line)
+    assert (event.language, event.language_supported) == ("und", True)
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -75,6 +90,7 @@ def test_level_unknown_is_recorded_as_such() -> None:
         ("score", 1.5),
         ("timings_ms", {"Jane Doe": 1.0}),
         ("ts", "yesterday"),
+        ("language", "Deutsch"),
     ],
 )
 def test_invalid_field_is_rejected_without_echoing_it(field: str, value: Any) -> None:

@@ -70,7 +70,8 @@ def test_cache_size_zero_disables_caching(shared: Assessor) -> None:
 
 def test_concurrent_assessments_match_sequential(shared: Assessor) -> None:
     """Threads sharing one assessor get the same results as one thread."""
-    fresh = Assessor(shared.model, shared.embedder, cache_size=100)
+    fresh = Assessor(shared.model, shared.embedder, cache_size=100,
+                     identifier=shared.identifier)
     convs = [_conversation(n) for n in (1, 2, 3, 4)] * 3
     expected = [shared.assess(c).to_dict(turns=True) for c in convs]
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -335,3 +335,54 @@ def test_our_own_texts_pass_the_reply_checks(
     """Blocks, notes and direct responses are never flagged (e.g. when echoed back)."""
     checker = ReplyChecker(corrections=directory.corrections())
     assert checker.check(every_output).findings == ()
+
+
+def _unread(level: str, policy: Policy, directory: ResourceDirectory) -> Plan:
+    a = Assessment(level=Level(level), score=0.5, trend="stable", subject="self",
+                   language="de", language_supported=False)  # fmt: skip
+    return plan_for(a, policy, directory, "DE")
+
+
+def _languages(policy: Policy, **fields: object) -> Policy:
+    langs = msgspec.structs.replace(policy.languages, **fields)
+    return msgspec.structs.replace(policy, languages=langs)
+
+
+@pytest.mark.parametrize("level", ["none", "low", "moderate"])
+def test_an_unread_language_gets_moderate_guidelines_and_local_lines(
+    loaded: LoadedPolicy, directory: ResourceDirectory, level: str
+) -> None:
+    """``support``: below the crisis level, the moderate guideline and the local crisis lines
+    go into the system prompt, as an offer (not guaranteed, not the crisis protocol)."""
+    plan = _unread(level, loaded.policy, directory)
+    assert plan.guideline_ids == (loaded.policy.interventions.guidelines[Level.MODERATE],)
+    assert plan.inject_resources and plan.language_fallback
+    assert not plan.ensure_resources and not plan.crisis
+    block = system_block(plan) or ""
+    assert "TelefonSeelsorge" in block and "cannot read the user's language" in block
+
+
+def test_an_unread_language_at_the_crisis_level_is_the_crisis_protocol(
+    loaded: LoadedPolicy, directory: ResourceDirectory
+) -> None:
+    """At ``high`` the English model's crisis call stands: resources guaranteed, crisis text."""
+    plan = _unread("high", loaded.policy, directory)
+    assert plan.crisis and plan.ensure_resources and not plan.language_fallback
+    assert "Include at least one of them" in (system_block(plan) or "")
+
+
+def test_report_only_plans_by_the_level_alone(
+    loaded: LoadedPolicy, directory: ResourceDirectory
+) -> None:
+    """``report``: an unread turn at ``none`` gets nothing added."""
+    plan = _unread("none", _languages(loaded.policy, unsupported_action="report"), directory)
+    assert plan.guideline_ids == () and not plan.inject_resources
+    assert system_block(plan) is None
+
+
+def test_a_supported_language_is_planned_as_before(
+    loaded: LoadedPolicy, directory: ResourceDirectory
+) -> None:
+    """An English ``none`` turn gets no guideline and no resources."""
+    plan = _plan(loaded, directory, "none")
+    assert plan.guideline_ids == () and not plan.inject_resources and not plan.language_fallback

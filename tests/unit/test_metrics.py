@@ -49,6 +49,10 @@ def sample(m: Metrics, name: str, **labels: str) -> float | None:
          "careguard_failsafe_activations_total", {"stage": "pii", "mode": "closed"}),
         (lambda m: m.stage("distress", 0.02), "careguard_stage_duration_seconds_count",
          {"stage": "distress"}),
+        (lambda m: m.language("de", supported=False), "careguard_assessed_languages_total",
+         {"language": "de"}),
+        (lambda m: m.language("de", supported=False),
+         "careguard_unsupported_language_turns_total", {"language": "de"}),
     ],
 )  # fmt: skip
 def test_recording_counts_one(metrics: Metrics, record: object, name: str,
@@ -77,6 +81,10 @@ def test_recording_counts_one(metrics: Metrics, record: object, name: str,
          {"finding": OTHER}),
         (lambda m: m.stage("my stage", 1.0), "careguard_stage_duration_seconds_count",
          {"stage": OTHER}),
+        (lambda m: m.language("ceb", supported=False), "careguard_assessed_languages_total",
+         {"language": OTHER}),
+        (lambda m: m.language("Deutsch", supported=False),
+         "careguard_unsupported_language_turns_total", {"language": OTHER}),
     ],
 )  # fmt: skip
 def test_unknown_label_values_become_other(metrics: Metrics, record: object, name: str,
@@ -84,6 +92,13 @@ def test_unknown_label_values_become_other(metrics: Metrics, record: object, nam
     """A label value outside its closed set is recorded as ``other``."""
     record(metrics)  # type: ignore[operator]
     assert sample(metrics, name, **labels) == 1.0
+
+
+def test_a_supported_language_is_not_counted_as_unread(metrics: Metrics) -> None:
+    """An English turn counts by language and adds nothing to the unsupported counter."""
+    metrics.language("en", supported=True)
+    assert sample(metrics, "careguard_assessed_languages_total", language="en") == 1.0
+    assert sample(metrics, "careguard_unsupported_language_turns_total", language="en") is None
 
 
 def test_country_codes_are_case_insensitive(metrics: Metrics) -> None:
@@ -113,6 +128,7 @@ def test_exposition_has_every_metric_family(metrics: Metrics) -> None:
     metrics.turn_timings({"total": 0.1})
     metrics.assessment("none", "self")
     metrics.assess_api_call("none")
+    metrics.language("de", supported=False)
     metrics.referral("US", ["phone"])
     metrics.escalation("sent")
     metrics.pii(["EMAIL_ADDRESS"])

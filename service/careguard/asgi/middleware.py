@@ -175,6 +175,9 @@ class CareGuardMiddleware:
         headers += [(b"x-careguard-level", turn.level_name.encode()),
                     (b"x-careguard-redactions", str(turn.redactions).encode()),
                     (b"x-careguard-resources-country", turn.plan.resources_country.encode()),
+                    (b"x-careguard-language", turn.assessment.language.encode()),
+                    (b"x-careguard-language-supported",
+                     b"true" if turn.assessment.language_supported else b"false"),
                     (b"x-careguard-reply-checked",
                      pipeline.reply_checked(turn).encode())]  # fmt: skip
         if turn.degraded:

@@ -104,6 +104,15 @@ _RESPONSE_HEADERS = {
         "schema": {"type": "string", "pattern": "^[A-Z]{2}$"}},
     "x-careguard-redactions": {"description": "Personal-data values replaced",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "x-careguard-language": {
+        "description": "Once the turn is assessed: the conversation's language (ISO 639-1; "
+                       "'und' when no user turn is long and clear enough to tell)",
+        "schema": {"type": "string", "pattern": "^[a-z]{2,3}$"}},
+    "x-careguard-language-supported": {
+        "description": "Once the turn is assessed: 'false' when careguard does not read that "
+                       "language (the assessment is flagged language:unsupported and the "
+                       "policy's languages.unsupported_action applies)",
+        "schema": {"type": "string", "enum": ["true", "false"]}},
     "x-careguard-reply-checked": {
         "description": "Chat routes, when the LLM answered: 'true' when every sentence of the "
                        "reply is judged by the safe-messaging checks (named rules and the "

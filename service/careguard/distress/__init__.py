@@ -22,9 +22,11 @@ __all__ = ["Assessor", "build_assessor"]
 
 def build_assessor(loaded: LoadedPolicy) -> Assessor:
     """Build the assessor a policy asks for (``distress.model``: ``builtin`` or a directory
-    holding ``model.npz``, relative to the policy file)."""
+    holding ``model.npz``, relative to the policy file), with language identification; the
+    languages it reads are the model's, narrowed by ``languages.supported``."""
     from careguard.distress.assessor import Assessor
     from careguard.errors import PolicyError
+    from careguard.language import FastTextIdentifier
 
     d = loaded.policy.distress
     directory: Path | None = None
@@ -35,15 +37,27 @@ def build_assessor(loaded: LoadedPolicy) -> Assessor:
                 str(loaded.source), "no model.npz in that directory", "$.distress.model"
             )
     try:
-        return Assessor.from_dir(
+        assessor = Assessor.from_dir(
             directory,
             recency_decay=d.recency_decay,
             sticky_turns=d.sticky_turns,
             cache_size=d.cache_size,
             enabled=d.enabled,
+            identifier=FastTextIdentifier(),
         )
     except ValueError as exc:  # weights trained on another embedding
         raise PolicyError(str(loaded.source), str(exc), "$.distress.model") from None
+    wanted = loaded.policy.languages.supported
+    if wanted is not None:
+        unread = sorted(set(wanted) - set(assessor.model.languages))
+        if unread:
+            raise PolicyError(
+                str(loaded.source),
+                f"the distress model does not read {', '.join(unread)} (it reads"
+                f" {', '.join(assessor.model.languages)})", "$.languages.supported",
+            )
+        assessor.languages = frozenset(wanted)
+    return assessor
 
 
 def __getattr__(name: str) -> object:

@@ -5,14 +5,21 @@ on its text, so it is cached by the sha256 of that text in a bounded LRU
 (``policy.distress.cache_size``); a new turn costs one embedding however long the history
 is. The cache holds digests and flags, never text. Thread-safe: the cache has a lock, the
 embedder serialises its ONNX session.
+
+Each message's language is identified with it (:mod:`careguard.language`) and cached in the
+same entry; the conversation's language is then worked out from the user turns. A
+conversation in a language outside ``languages`` keeps the level the model gives it (never
+lowered), gains the ``language:unsupported`` signal and a score of at most
+:data:`UNSUPPORTED_MAX_SCORE`: careguard did not read it and does not claim to have.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +33,14 @@ from careguard.distress.model import Array, DistressModel
 from careguard.distress.normalize import normalize
 from careguard.distress.rules import RuleFindings, find
 from careguard.distress.trajectory import Turn, combine_turns
+from careguard.language import LanguageIdentifier, conversation_language
 from careguard.levels import Level
 
-__all__ = ["Assessor", "features"]
+__all__ = ["UNSUPPORTED_MAX_SCORE", "UNSUPPORTED_SIGNAL", "Assessor", "features"]
+
+UNSUPPORTED_SIGNAL = "language:unsupported"
+UNSUPPORTED_MAX_SCORE = 0.5
+"""The most confidence an assessment of text careguard cannot read may claim."""
 
 _CONTEXT_ROLES = frozenset({"assistant"})
 
@@ -52,9 +64,15 @@ class Assessor:
         sticky_turns: int = 4,
         cache_size: int = 10000,
         enabled: bool = True,
+        identifier: LanguageIdentifier | None = None,
+        languages: Collection[str] | None = None,
     ) -> None:
         self.model = model
         self.embedder = embedder
+        self.identifier = identifier
+        """None: no language identification (every conversation ``und``, supported)."""
+        self.languages = frozenset(model.languages if languages is None else languages)
+        """The languages assessed as read; others are flagged ``language:unsupported``."""
         self.recency_decay = recency_decay
         self.sticky_turns = sticky_turns
         self.cache_size = cache_size
@@ -118,10 +136,16 @@ class Assessor:
         x = features(embeddings, findings)
         proba = self.model.proba(x, rows)
         imm = self.model.imminent_proba(x)
-        return [
+        results = [
             combine(p, f, self.model, None if imm is None else float(imm[i]))
             for i, (p, f) in enumerate(zip(proba, findings, strict=True))
         ]
+        ident = self.identifier
+        if ident is None:
+            return results
+        # the original text: normalising folds other scripts' look-alikes into Latin
+        return [dataclasses.replace(r, language=ident.identify(t))
+                for r, t in zip(results, texts, strict=True)]
 
     # -- conversation ------------------------------------------------------------------
 
@@ -139,6 +163,27 @@ class Assessor:
             if i > 0 and messages[i - 1].role in _CONTEXT_ROLES:
                 prompt = messages[i - 1].text[-2000:]
             turns.append(Turn(i, r, text[:200], prompt))
-        return combine_turns(
+        assessment = combine_turns(
             turns, recency_decay=self.recency_decay, sticky_turns=self.sticky_turns
+        )
+        return self._with_language(assessment, [t for _, t in user], results)
+
+    def _with_language(self, assessment: Assessment, texts: Sequence[str],
+                       results: Sequence[MessageResult]) -> Assessment:
+        """``assessment`` with the conversation's language; flagged when it is unsupported."""
+        if self.identifier is None or not texts:
+            return assessment
+        guesses = [r.language for r in results]
+        lang = conversation_language(texts, guesses, self.identifier, self.languages)
+        turns = tuple(dataclasses.replace(t, language=g.code)
+                      for t, g in zip(assessment.turns, guesses, strict=True))
+        if lang.supported:
+            return dataclasses.replace(assessment, turns=turns, language=lang.code)
+        flag = Signal(UNSUPPORTED_SIGNAL, assessment.level, lang.confidence)
+        turns = tuple(dataclasses.replace(t, score=min(t.score, UNSUPPORTED_MAX_SCORE))
+                      for t in turns)
+        return dataclasses.replace(
+            assessment, turns=turns, language=lang.code, language_supported=False,
+            score=min(assessment.score, UNSUPPORTED_MAX_SCORE),
+            signals=(*assessment.signals, flag),
         )

@@ -45,6 +45,7 @@ import numpy as np
 from careguard.assessment import Signal
 from careguard.distress.model import Array, DistressModel
 from careguard.distress.rules import RuleFindings
+from careguard.language import UNDETERMINED, LanguageGuess
 from careguard.levels import Level, Subject
 
 __all__ = ["MessageResult", "combine"]
@@ -80,6 +81,8 @@ class MessageResult:
     signals: tuple[Signal, ...]
     findings: RuleFindings
     model_level: Level
+    language: LanguageGuess = UNDETERMINED
+    """The message's language (set by the assessor, cached with the rest)."""
 
 
 def _at_or_above(proba: Array, rank: int) -> float:

@@ -24,7 +24,15 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from careguard.distress.lexical import SparseRows
 
-__all__ = ["CLASSES", "DistressModel", "fit", "log_softmax", "softmax", "weights_path"]
+__all__ = [
+    "CLASSES",
+    "DEFAULT_LANGUAGES",
+    "DistressModel",
+    "fit",
+    "log_softmax",
+    "softmax",
+    "weights_path",
+]
 
 CLASSES = ("none", "low", "moderate", "high")
 Array = npt.NDArray[np.float32]
@@ -32,6 +40,10 @@ Array = npt.NDArray[np.float32]
 
 def weights_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "distress" / "model.npz"
+
+
+DEFAULT_LANGUAGES = ("en",)
+"""What a model that records no ``languages`` reads (every model trained before 2026-12)."""
 
 
 @dataclass
@@ -54,6 +66,17 @@ class DistressModel:
     the same features, trained on relabelled ``high`` vs ``imminent`` rows) at which a
     ``high`` message becomes ``imminent``; above 1 when the model has no such head."""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this model reads (ISO 639-1): ``meta["languages"]``, recorded by the
+        training command; a model that records none was trained on English alone. This is the
+        one place careguard's supported languages come from (``languages.supported`` in a
+        policy can only narrow it)."""
+        recorded = self.meta.get("languages")
+        if not isinstance(recorded, list) or not recorded:
+            return DEFAULT_LANGUAGES
+        return tuple(str(code) for code in recorded)
 
     def imminent_proba(self, x: Array) -> Array | None:
         """P(imminent | crisis) for each row, or None when the model has no imminence head."""

@@ -35,6 +35,7 @@ from careguard.proxy.routes_openai import chat_completions
 from careguard.proxy.state import (
     ProxyState,
     careguard_headers,
+    language_headers,
     new_request_id,
     read_json,
 )
@@ -97,6 +98,7 @@ async def assess(request: Request[Any, Any, Any]) -> Response[Any]:
     except Exception as exc:
         return error_response("openai", exc, headers)
     headers["x-careguard-level"] = result.level.value
+    headers.update(language_headers(result))
     return Response(result.to_dict(turns=True), headers=headers)
 
 

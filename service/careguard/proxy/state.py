@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 from litestar import Request
 
+from careguard.assessment import Assessment
 from careguard.country import user_country
 from careguard.errors import InputError
 from careguard.logs import request_id_var
@@ -21,7 +22,7 @@ from careguard.proxy.errors import Overloaded, Starting
 from careguard.proxy.upstream import Upstream
 from careguard.safejson import loads_request
 
-__all__ = ["ProxyState", "careguard_headers", "read_json"]
+__all__ = ["ProxyState", "careguard_headers", "language_headers", "read_json"]
 
 
 @dataclass(slots=True)
@@ -66,11 +67,24 @@ def new_request_id() -> str:
     return request_id_var.get() or uuid.uuid4().hex
 
 
-def careguard_headers(rid: str, level: str = "none", redactions: int = 0) -> dict[str, str]:
-    return {
+def careguard_headers(rid: str, level: str = "none", redactions: int = 0,
+                      assessment: Assessment | None = None) -> dict[str, str]:
+    """careguard's response headers; the language ones only once a turn was assessed."""
+    headers = {
         "x-careguard-request-id": rid,
         "x-careguard-level": level,
         "x-careguard-redactions": str(redactions),
+    }
+    if assessment is not None:
+        headers.update(language_headers(assessment))
+    return headers
+
+
+def language_headers(assessment: Assessment) -> dict[str, str]:
+    """``x-careguard-language`` (ISO 639-1 or ``und``) and ``x-careguard-language-supported``."""
+    return {
+        "x-careguard-language": assessment.language,
+        "x-careguard-language-supported": "true" if assessment.language_supported else "false",
     }
 
 

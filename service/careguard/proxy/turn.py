@@ -88,7 +88,8 @@ async def handle_turn(
         ctx = TurnContext(rid, state.country(request.headers),
                           request.headers.get("x-careguard-conversation-id") or None)
         turn = await pipeline.prepare(ex, ctx)
-        headers.update(careguard_headers(rid, turn.level_name, turn.redactions))
+        headers.update(careguard_headers(rid, turn.level_name, turn.redactions,
+                                         turn.assessment))
         headers["x-careguard-resources-country"] = turn.plan.resources_country
         if turn.degraded:
             headers["x-careguard-degraded"] = ",".join(turn.degraded)
