@@ -25,6 +25,7 @@ def build_assessor(loaded: LoadedPolicy) -> Assessor:
     holding ``model.npz``, relative to the policy file), with language identification; the
     languages it reads are the model's, narrowed by ``languages.supported``."""
     from careguard.distress.assessor import Assessor
+    from careguard.distress.multilingual import MultilingualReader, head_path
     from careguard.errors import PolicyError
     from careguard.language import FastTextIdentifier
 
@@ -44,6 +45,7 @@ def build_assessor(loaded: LoadedPolicy) -> Assessor:
             cache_size=d.cache_size,
             enabled=d.enabled,
             identifier=FastTextIdentifier(),
+            reader=MultilingualReader() if head_path().is_file() else None,
         )
     except ValueError as exc:  # weights trained on another embedding
         raise PolicyError(str(loaded.source), str(exc), "$.distress.model") from None

@@ -30,6 +30,7 @@ from careguard.distress.embedder import Embedder, TextEmbedder
 from careguard.distress.lexical import SparseRows, hashed
 from careguard.distress.message import MessageResult, combine
 from careguard.distress.model import Array, DistressModel
+from careguard.distress.multilingual import MultilingualReader
 from careguard.distress.normalize import normalize
 from careguard.distress.rules import RuleFindings, find
 from careguard.distress.trajectory import Turn, combine_turns
@@ -66,10 +67,14 @@ class Assessor:
         enabled: bool = True,
         identifier: LanguageIdentifier | None = None,
         languages: Collection[str] | None = None,
+        reader: MultilingualReader | None = None,
     ) -> None:
         self.model = model
         self.embedder = embedder
         self.identifier = identifier
+        self.reader = reader
+        """The multilingual head: messages identified as one of its languages are read by it
+        instead of the English model (their conversation stays flagged unsupported)."""
         """None: no language identification (every conversation ``und``, supported)."""
         self.languages = frozenset(model.languages if languages is None else languages)
         """The languages assessed as read; others are flagged ``language:unsupported``."""
@@ -144,8 +149,13 @@ class Assessor:
         if ident is None:
             return results
         # the original text: normalising folds other scripts' look-alikes into Latin
-        return [dataclasses.replace(r, language=ident.identify(t))
-                for r, t in zip(results, texts, strict=True)]
+        guesses = [ident.identify(t) for t in texts]
+        reader = self.reader
+        if reader is not None:
+            results = [reader.read((), n) if g.code in reader.languages and g.reliable else r
+                       for r, g, n in zip(results, guesses, norm, strict=True)]
+        return [dataclasses.replace(r, language=g)
+                for r, g in zip(results, guesses, strict=True)]
 
     # -- conversation ------------------------------------------------------------------
 
