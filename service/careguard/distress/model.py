@@ -173,12 +173,13 @@ def fit(
     batch: int = 256,
     seed: int = 0,
     sample_weight: Array | None = None,
+    classes: int = len(CLASSES),
 ) -> dict[str, Array]:
     """Train on features ``x`` and class indices ``y`` (class-balanced loss, Adam); rows
     weighted by ``sample_weight``, classes balanced on the weighted counts."""
     rng = np.random.default_rng(seed)
     n, d = x.shape
-    k = len(CLASSES)
+    k = classes
     sw = np.ones(n, np.float32) if sample_weight is None else sample_weight
     counts = np.bincount(y, weights=sw, minlength=k).astype(np.float32)
     cw = (float(sw.sum()) / (k * np.maximum(counts, 1.0))).astype(np.float32)

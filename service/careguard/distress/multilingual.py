@@ -31,7 +31,9 @@ from careguard.distress.message import MessageResult
 from careguard.distress.rules import RuleFindings
 from careguard.levels import Level
 
-__all__ = ["CONTEXT_WORDS", "FORMAT", "MultilingualReader", "embedding_id", "head_path"]
+__all__ = [
+    "CONTEXT_WORDS", "FORMAT", "MultilingualReader", "embedding_id", "head_path", "window",
+]
 
 FORMAT = "distress-multilingual-v1"
 CONTEXT_WORDS = 40
@@ -53,6 +55,21 @@ def embedding_id() -> str:
 
 def count_words(text: str) -> int:
     return len(text.split())
+
+
+def window(previous: Sequence[str], text: str) -> str:
+    """``text`` after the newest ``previous`` messages that fit in :data:`CONTEXT_WORDS` words,
+    one per line (the training windows' shape; the assessor passes none)."""
+    if count_words(text) > WINDOW_WORDS - CONTEXT_WORDS:
+        return text
+    kept: list[str] = []
+    budget = CONTEXT_WORDS
+    for prev in reversed(previous):
+        if count_words(prev) > budget:
+            break
+        kept.append(prev)
+        budget -= count_words(prev)
+    return "\n".join([*reversed(kept), text])
 
 
 class MultilingualReader:
@@ -81,18 +98,7 @@ class MultilingualReader:
         self._lock = threading.Lock()
 
     def window(self, previous: Sequence[str], text: str) -> str:
-        """``text`` after the newest ``previous`` messages that fit in
-        :data:`CONTEXT_WORDS` words (the training windows' shape; the assessor passes none)."""
-        if count_words(text) > WINDOW_WORDS - CONTEXT_WORDS:
-            return text
-        kept: list[str] = []
-        budget = CONTEXT_WORDS
-        for prev in reversed(previous):
-            if count_words(prev) > budget:
-                break
-            kept.append(prev)
-            budget -= count_words(prev)
-        return "\n".join([*reversed(kept), text])
+        return window(previous, text)
 
     def embed(self, window: str) -> Array:
         with self._lock:
