@@ -72,10 +72,10 @@ class Assessor:
         self.model = model
         self.embedder = embedder
         self.identifier = identifier
+        """None: no language identification (every conversation ``und``, supported)."""
         self.reader = reader
         """The multilingual head: messages identified as one of its languages are read by it
         instead of the English model (their conversation stays flagged unsupported)."""
-        """None: no language identification (every conversation ``und``, supported)."""
         self.languages = frozenset(model.languages if languages is None else languages)
         """The languages assessed as read; others are flagged ``language:unsupported``."""
         self.recency_decay = recency_decay
@@ -135,27 +135,35 @@ class Assessor:
 
     def _analyse_uncached(self, texts: list[str]) -> list[MessageResult]:
         norm = [normalize(t) for t in texts]
+        ident = self.identifier
+        if ident is None:
+            return self._english(norm)
+        # the original text: normalising folds other scripts' look-alikes into Latin
+        guesses = [ident.identify(t) for t in texts]
+        reader = self.reader
+        ours = [reader is not None and g.reliable and g.code in reader.languages
+                for g in guesses]
+        english = iter(self._english([n for n, o in zip(norm, ours, strict=True) if not o]))
+        results = [reader.read(n) if o and reader is not None else next(english)
+                   for n, o in zip(norm, ours, strict=True)]
+        return [dataclasses.replace(r, language=g)
+                for r, g in zip(results, guesses, strict=True)]
+
+    def _english(self, norm: list[str]) -> list[MessageResult]:
+        """The English model's results for normalised texts (each read on its own: windows
+        run one at a time, so a text's result does not depend on the others)."""
+        if not norm:
+            return []
         findings = [find(t) for t in norm]
         embeddings = self.embedder.embed(norm)
         rows = SparseRows([hashed(t) for t in norm])
         x = features(embeddings, findings)
         proba = self.model.proba(x, rows)
         imm = self.model.imminent_proba(x)
-        results = [
+        return [
             combine(p, f, self.model, None if imm is None else float(imm[i]))
             for i, (p, f) in enumerate(zip(proba, findings, strict=True))
         ]
-        ident = self.identifier
-        if ident is None:
-            return results
-        # the original text: normalising folds other scripts' look-alikes into Latin
-        guesses = [ident.identify(t) for t in texts]
-        reader = self.reader
-        if reader is not None:
-            results = [reader.read((), n) if g.code in reader.languages and g.reliable else r
-                       for r, g, n in zip(results, guesses, norm, strict=True)]
-        return [dataclasses.replace(r, language=g)
-                for r, g in zip(results, guesses, strict=True)]
 
     # -- conversation ------------------------------------------------------------------
 

@@ -73,7 +73,7 @@ def window(previous: Sequence[str], text: str) -> str:
 
 
 class MultilingualReader:
-    """One message (with its context) -> a :class:`MessageResult`. Thread-safe."""
+    """One message -> a :class:`MessageResult`. Thread-safe."""
 
     def __init__(self, path: Path | None = None) -> None:
         path = path or head_path()
@@ -98,9 +98,6 @@ class MultilingualReader:
         # 2 cores, the package default: about 170 ms)
         self._lock = threading.Lock()
 
-    def window(self, previous: Sequence[str], text: str) -> str:
-        return window(previous, text)
-
     def embed(self, window: str) -> Array:
         with self._lock:
             vec: Array = np.asarray(self._use.encode(window), np.float32).reshape(-1)
@@ -122,8 +119,9 @@ class MultilingualReader:
                 return Level.IMMINENT, float(p[4])
         return Level.from_rank(rank), float(four[rank:].sum())
 
-    def read(self, previous: Sequence[str], text: str) -> MessageResult:
-        p = self.proba(self.embed(self.window(previous, text)))
+    def read(self, text: str) -> MessageResult:
+        """One message, read alone (normalised text)."""
+        p = self.proba(self.embed(text))
         level, score = self.decide(p)
         expected = float(np.dot(p, np.arange(len(p))))
         severity = min(max(expected, level.rank - 0.5), level.rank + 0.5)
